@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# One idempotent set-up for the control node: Debian packages, the project's virtual
+# environment with pinned Python packages, and the collection dependencies under collections/.
+# Each step is skipped when a stamp says its inputs have not changed, so a second run is fast.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STAMPS="$VENV/.stamps"
+PYTHON="${PYTHON:-python3}"
+
+# Debian packages the control node needs: venv/rsync/git for the tooling, and everything the
+# UML lab uses on the host (kernel, image builder, namespaces, SSH through the namespace).
+APT_PACKAGES=(
+  python3 python3-venv python3-dev gcc git rsync make
+  user-mode-linux mmdebstrap e2fsprogs iproute2 netcat-openbsd openssh-client
+  uml-utilities procps util-linux ca-certificates shellcheck
+)
+
+log() { printf '[setup] %s\n' "$*"; }
+
+install_apt_packages() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+stamp_ok() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
+stamp_set() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }
+
+install_python_packages() {
+  [[ -x "$VENV/bin/python" ]] || { log "creating $VENV"; "$PYTHON" -m venv "$VENV"; }
+  local key
+  key="$(cat "$ROOT/requirements.txt" $([[ -f "$ROOT/cli/pyproject.toml" ]] && echo "$ROOT/cli/pyproject.toml") | sha256sum | cut -c1-16)"
+  if ! stamp_ok python "$key"; then
+    log "installing pinned Python packages"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
+    if [[ -f "$ROOT/cli/pyproject.toml" ]]; then
+      "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ROOT/cli"
+    fi
+    stamp_set python "$key"
+  fi
+}
+
+install_collections() {
+  # Galaxy is not reachable from the project's machines; the same collection releases ship
+  # inside the `ansible` community package on PyPI, so take them out of its wheel.
+  local key dest="$ROOT/collections/ansible_collections"
+  key="$(sha256sum "$ROOT/collections/requirements.yml" "$ROOT/scripts/install_collections.py" | sha256sum | cut -c1-16)"
+  if ! stamp_ok collections "$key" || [[ ! -d "$dest/community/general" ]]; then
+    log "installing collection dependencies into collections/"
+    "$VENV/bin/python" "$ROOT/scripts/install_collections.py" \
+      --requirements "$ROOT/collections/requirements.yml" --dest "$dest" --cache "$VENV/cache"
+    stamp_set collections "$key"
+  fi
+}
+
+install_apt_packages
+install_python_packages
+install_collections
+log "ready: $VENV"

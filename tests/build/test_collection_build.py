@@ -1,0 +1,80 @@
+"""The collection builds, installs into an empty path, documents every module, and the
+execution environment definition renders with ansible-builder (no container engine needed)."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+TARBALL_NAME = "%s-%s-%s.tar.gz" % (GALAXY["namespace"], GALAXY["name"], GALAXY["version"])
+MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
+
+
+# An empty configuration: the repository's ansible.cfg would add collections/ to the search
+# path, and the installed tarball must work without it.
+EMPTY_CONFIG = pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / "novavolume-empty-ansible.cfg"
+
+
+def run(argv, **kwargs):
+    EMPTY_CONFIG.write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(EMPTY_CONFIG))
+    env.update(kwargs.pop("env", {}))
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, **kwargs)
+    assert result.returncode == 0, "%s failed (%s):\n%s\n%s" % (argv, result.returncode, result.stdout, result.stderr)
+    return result
+
+
+@pytest.fixture(scope="module")
+def tarball(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(out), str(ROOT)])
+    return out / TARBALL_NAME
+
+
+def test_tarball_holds_the_collection_and_nothing_local(tarball):
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert "galaxy.yml" not in names and "MANIFEST.json" in names
+    assert "meta/runtime.yml" in names
+    for module in MODULES:
+        assert "plugins/modules/%s.py" % module in names
+    leaked = [n for n in names if n.split("/")[0] in (".venv", "collections", ".git", "molecule", "cli", ".build")]
+    assert not leaked, leaked
+
+
+def test_installed_tarball_documents_every_module(tarball, tmp_path):
+    assert MODULES, "no modules found"
+    # --no-deps: Galaxy is unreachable here, and ansible-doc needs nothing from the dependencies.
+    run([str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(tmp_path), str(tarball)])
+    for module in MODULES:
+        fqcn = "novavolume.lvm_iscsi.%s" % module
+        result = run([str(BIN / "ansible-doc"), "-t", "module", fqcn], env={"ANSIBLE_COLLECTIONS_PATH": str(tmp_path)})
+        assert fqcn.upper() in result.stdout.upper()
+        assert "EXAMPLES" in result.stdout and "RETURN VALUES" in result.stdout, fqcn
+
+
+def test_execution_environment_renders(tarball, tmp_path):
+    ee = yaml.safe_load((ROOT / "execution-environment.yml").read_text())
+    assert ee["version"] == 3
+    ours = [c for c in ee["dependencies"]["galaxy"]["collections"] if c["name"] == "novavolume.lvm_iscsi"]
+    assert ours and ours[0]["source"].endswith(TARBALL_NAME), "EE must install the current version's tarball"
+    deps = yaml.safe_load((ROOT / "collections" / "requirements.yml").read_text())["collections"]
+    for dep in deps:
+        assert dep in [c for c in ee["dependencies"]["galaxy"]["collections"]], dep
+    shutil.copy(ROOT / "execution-environment.yml", tmp_path / "execution-environment.yml")
+    shutil.copy(tarball, tmp_path / TARBALL_NAME)
+    context = tmp_path / "context"
+    run([str(BIN / "ansible-builder"), "create", "-f", str(tmp_path / "execution-environment.yml"),
+         "-c", str(context), "--output-filename", "Containerfile"])
+    containerfile = (context / "Containerfile").read_text()
+    assert "ansible-galaxy" in containerfile and "ansible-core==2.19.14" in containerfile
+    assert (context / "_build" / TARBALL_NAME).exists()
+    requirements = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
+    assert any(c["name"] == "novavolume.lvm_iscsi" for c in requirements["collections"])

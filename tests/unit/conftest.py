@@ -1,0 +1,12 @@
+"""Make the collection importable as ansible_collections.novavolume.lvm_iscsi from a clean clone.
+
+collections/ansible_collections/novavolume/lvm_iscsi links back to the repository root, so
+putting collections/ on sys.path is all it takes.
+"""
+
+import pathlib
+import sys
+
+COLLECTIONS = pathlib.Path(__file__).resolve().parents[2] / "collections"
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))

@@ -3,6 +3,7 @@
 # holding what `ansible-galaxy collection build` ships (the same paths are left out).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mkdir -p "$ROOT/.build"
 WORK="$(mktemp -d "$ROOT/.build/sanity.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 COPY="$WORK/ansible_collections/novavolume/lvm_iscsi"

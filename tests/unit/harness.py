@@ -83,9 +83,10 @@ def run_module(module, args, commands=(), check_mode=False, diff=False):
         stack.enter_context(mock.patch.object(basic.AnsibleModule, "fail_json", fail_json))
         stack.enter_context(mock.patch.object(basic.AnsibleModule, "get_bin_path", get_bin_path))
         # A plain function, so that Python binds the module instance as its first argument.
-        stack.enter_context(
-            mock.patch.object(basic.AnsibleModule, "run_command", lambda module, *a, **kw: table.run_command(module, *a, **kw))
-        )
+        def run_command(module, *args, **kwargs):
+            return table.run_command(module, *args, **kwargs)
+
+        stack.enter_context(mock.patch.object(basic.AnsibleModule, "run_command", run_command))
         with pytest.raises(ModuleExit) as exited:
             module.main()
     result = exited.value.result

@@ -1,0 +1,383 @@
+"""The commands: each reads the volumes through volume_info, checks what nova would have
+refused with a message that says what to do, then runs the collection's module or playbook."""
+
+import argparse
+
+from novavol import volumes as vol
+from novavol.errors import OperationFailed
+from novavol.render import property_table, table, to_json, volume_table
+from novavol.runner import inventory_exists
+
+
+class Command:
+    def __init__(self, name, help_, handler, configure=None):
+        self.name = name
+        self.help = help_
+        self.handler = handler
+        self.configure = configure
+
+    def add_parser(self, subparsers, parents):
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.help, parents=parents)
+        if self.configure:
+            self.configure(parser)
+        parser.set_defaults(handler=self.handler)
+        return parser
+
+
+def _positive_size(text):
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size <= 0:
+        raise argparse.ArgumentTypeError("size must be a whole number of GB greater than zero, got %r" % text)
+    return size
+
+
+def _device(text):
+    if not text.startswith("/dev/") or len(text) <= len("/dev/"):
+        raise argparse.ArgumentTypeError("device must be a path under /dev, e.g. /dev/vdb, got %r" % text)
+    return text
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+def vg_args(ctx):
+    return {"vg": ctx.args.vg} if ctx.args.vg else {}
+
+
+# Failures whose fix is not in the module's message, by a piece of that message.
+HINTS = (
+    ("volume group", "does not exist", "set the controller up first: ansible-playbook playbooks/site.yml"),
+)
+
+
+def check(result, doing):
+    """Raise OperationFailed with the module's message when a run failed."""
+    if not result.ok:
+        message = "%s failed: %s" % (doing, result.error_message())
+        for first, second, hint in HINTS:
+            if first in message and second in message:
+                message += " (%s)" % hint
+        raise OperationFailed(message, artifacts=result.artifacts)
+    return result
+
+
+def fetch_volumes(ctx, name=None):
+    """The volumes (all, or the one LV `name`) as volume_info reports them, normalized."""
+    args = vg_args(ctx)
+    if name:
+        args["name"] = name
+    result = check(ctx.runner.module("volume_info", args, title="volume_info"), "reading the volumes")
+    infos = result.module_results("volume_info")
+    if not infos:
+        raise OperationFailed(
+            "volume_info ran on no host: the inventory %s has no host in group controller" % ctx.runner.inventory,
+            artifacts=result.artifacts,
+        )
+    volumes = [vol.normalize(item) for item in infos[0].res.get("volumes") or []]
+    if name:
+        volumes = [volume for volume in volumes if volume["name"] == name]
+    return sorted(volumes, key=vol.sort_key)
+
+
+def show_volume(ctx, volume):
+    ctx.emit(to_json(volume) if ctx.args.json else property_table(volume))
+
+
+def summary(result):
+    """What a playbook did, for --json: every task result with its status (no raw output)."""
+    return [
+        dict(host=r.host, task=r.task, action=r.action, status=r.status,
+             msg=r.res.get("msg") if isinstance(r.res.get("msg"), str) else None)
+        for r in result.results
+    ]
+
+
+def in_use_elsewhere(volume, instance):
+    return volume["attached_to"] is not None and volume["attached_to"] != instance
+
+
+# ---- volume-* --------------------------------------------------------------------------------
+
+def volume_list(ctx):
+    volumes = fetch_volumes(ctx)
+    ctx.emit(to_json({"volumes": volumes}) if ctx.args.json else volume_table(volumes))
+
+
+def volume_show(ctx):
+    show_volume(ctx, vol.resolve(fetch_volumes(ctx), ctx.args.volume))
+
+
+def volume_create(ctx):
+    existing = fetch_volumes(ctx)
+    new_id = vol.next_id(existing)
+    name = vol.volume_name(new_id)
+    args = dict(vg_args(ctx), name=name, size=ctx.args.size, state="present")
+    if ctx.args.display_name is not None:
+        args["display_name"] = ctx.args.display_name
+    if ctx.args.volume_type is not None:
+        args["volume_type"] = ctx.args.volume_type
+    result = check(ctx.runner.module("volume", args, title="volume-create %s" % name), "creating volume %d" % new_id)
+    if not result.changed():
+        # The LV was there already: another volume-create took the same id since we listed.
+        raise OperationFailed("volume %d (%s) appeared while it was being created, probably by another "
+                              "volume-create: run volume-create again" % (new_id, name), artifacts=result.artifacts)
+    # The module reports what it did; the status and everything volume-list shows come from volume_info.
+    created = fetch_volumes(ctx, name)
+    if not created:
+        raise OperationFailed("volume %s was created but volume_info does not list it: run `novavol diagnose`" % name)
+    show_volume(ctx, created[0])
+
+
+def volume_delete(ctx):
+    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+    if volume["attached_to"] and not ctx.args.force:
+        raise OperationFailed("volume %s is %s on %s: detach it first or pass --force"
+                              % (vol.label(volume), volume["status"], volume["attached_to"]))
+    args = dict(vg_args(ctx), name=volume["name"], state="absent", force=ctx.args.force)
+    check(ctx.runner.module("volume", args, title="volume-delete %s" % volume["name"]),
+          "deleting volume %s" % vol.label(volume))
+    if ctx.args.json:
+        ctx.emit(to_json({"deleted": volume}))
+    else:
+        ctx.note("deleted volume %s (%s)" % (vol.label(volume), volume["name"]))
+
+
+def volume_attach(ctx):
+    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+    instance, device = ctx.args.instance, ctx.args.device
+    if in_use_elsewhere(volume, instance):
+        raise OperationFailed(
+            "volume %s is in-use on %s: detach it first (novavol volume-detach %s %s)"
+            % (vol.label(volume), volume["attached_to"], volume["attached_to"], vol.label(volume))
+        )
+    if volume["status"] == "error":
+        raise OperationFailed(
+            "volume %s is in error: look with `novavol diagnose %s`, then `novavol recover %s`"
+            % (vol.label(volume), vol.label(volume), vol.label(volume))
+        )
+    result = check(
+        ctx.runner.playbook("volume_attach.yml", dict(volume=volume["name"], instance=instance, mountpoint=device),
+                            title="volume-attach %s %s %s" % (instance, volume["name"], device)),
+        "attaching volume %s to %s" % (vol.label(volume), instance),
+    )
+    attachment = dict(id=volume["id"], volumeId=volume["name"], serverId=instance, device=device)
+    if ctx.args.json:
+        ctx.emit(to_json(dict(attachment, changed=result.changed(), results=summary(result))))
+    else:
+        ctx.emit(property_table(attachment, first=("device", "id", "serverId", "volumeId")))
+
+
+def volume_detach(ctx):
+    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+    instance = ctx.args.instance
+    if in_use_elsewhere(volume, instance):
+        raise OperationFailed(
+            "volume %s is attached to %s, not %s: run `novavol volume-detach %s %s`"
+            % (vol.label(volume), volume["attached_to"], instance, volume["attached_to"], vol.label(volume))
+        )
+    result = check(
+        ctx.runner.playbook("volume_detach.yml", dict(volume=volume["name"], instance=instance, force=ctx.args.force),
+                            title="volume-detach %s %s" % (instance, volume["name"])),
+        "detaching volume %s from %s" % (vol.label(volume), instance),
+    )
+    if ctx.args.json:
+        ctx.emit(to_json(dict(id=volume["id"], volumeId=volume["name"], serverId=instance,
+                              changed=result.changed(), results=summary(result))))
+    else:
+        ctx.note("detached volume %s (%s) from %s" % (vol.label(volume), volume["name"], instance))
+
+
+def _playbook_report(ctx, result, payload, done):
+    """Output of the playbook-backed commands: the reports their debug tasks print (as text),
+    or, with --json, the payload with those reports and every task's status."""
+    reports = result.reports()
+    if ctx.args.json:
+        ctx.emit(to_json(dict(payload, changed=result.changed(), stats=result.stats_data(),
+                              reports=[dict(host=host, lines=lines) for host, lines in reports],
+                              results=summary(result))))
+        return
+    for host, lines in reports:
+        ctx.emit("[%s]" % host)
+        ctx.emit("\n".join("  " + line for line in lines))
+    ctx.note(done)
+
+
+def volume_backup(ctx):
+    extravars = _optional(ctx.args, "destination")
+    if ctx.args.all:
+        what = "all volumes"
+    else:
+        volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+        extravars["volume"] = what = volume["name"]
+    result = check(ctx.runner.playbook("volume_backup.yml", extravars, title="volume-backup %s" % what),
+                   "backing up %s" % what)
+    backups = [dict((k, v) for k, v in r.res.items() if k != "invocation" and not k.startswith("_"))
+               for r in result.module_results("volume_backup")]
+    _playbook_report(ctx, result, dict(volume=extravars.get("volume"), all=ctx.args.all, backup=backups[0] if backups else None),
+                     "backed up %s" % what)
+
+
+def volume_restore(ctx):
+    volumes = fetch_volumes(ctx)
+    if ctx.args.volume:
+        volume = vol.resolve(volumes, ctx.args.volume)
+        if volume["status"] != "available":
+            raise OperationFailed("volume %s is %s%s: detach it before restoring over it"
+                                  % (vol.label(volume), volume["status"],
+                                     " on %s" % volume["attached_to"] if volume["attached_to"] else ""))
+        if not ctx.args.force:
+            raise OperationFailed("restoring over volume %s replaces its data: pass --force, or leave VOLUME out "
+                                  "to restore into a new volume" % vol.label(volume))
+        name = volume["name"]
+    else:
+        name = vol.volume_name(vol.next_id(volumes))
+    extravars = dict(archive=ctx.args.archive, name=name, force=ctx.args.force)
+    if ctx.args.vg:
+        extravars["vg"] = ctx.args.vg
+    result = check(ctx.runner.playbook("volume_restore.yml", extravars, title="volume-restore %s" % name),
+                   "restoring %s into %s" % (ctx.args.archive, name))
+    restored = fetch_volumes(ctx, name)
+    if ctx.args.json:
+        ctx.emit(to_json(dict(volume=restored[0] if restored else None, changed=result.changed(),
+                              results=summary(result))))
+    elif restored:
+        show_volume(ctx, restored[0])
+    ctx.note("restored %s into volume %s (%s)" % (ctx.args.archive, vol.volume_id(name), name))
+
+
+def diagnose(ctx):
+    extravars = {}
+    if ctx.args.volume:
+        extravars["volume"] = vol.resolve(fetch_volumes(ctx), ctx.args.volume)["name"]
+    what = extravars.get("volume", "all attachments")
+    result = check(ctx.runner.playbook("troubleshoot.yml", extravars, title="diagnose %s" % what),
+                   "diagnosing %s" % what)
+    _playbook_report(ctx, result, dict(volume=extravars.get("volume")), "diagnosis of %s done" % what)
+    # A diagnosis that finds problems ran fine, but CI must see it: exit 1 with the problems.
+    stats = result.stats_data()
+    if stats.get("troubleshoot_ok") is False or str(stats.get("troubleshoot_ok")).lower() == "false":
+        problems = stats.get("troubleshoot_problems") or []
+        raise OperationFailed("problems found: %s" % ("; ".join(problems) or "see the report above"),
+                              artifacts=result.artifacts)
+
+
+def recover(ctx):
+    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+    result = check(ctx.runner.playbook("recover_volume.yml", dict(volume=volume["name"]),
+                                       title="recover %s" % volume["name"]),
+                   "recovering volume %s" % vol.label(volume))
+    _playbook_report(ctx, result, dict(volume=volume["name"]), "recovered volume %s" % vol.label(volume))
+
+
+def _optional(args, *names):
+    return dict((name, getattr(args, name)) for name in names if getattr(args, name, None) is not None)
+
+
+# ---- lab ------------------------------------------------------------------------------------
+
+def lab(ctx):
+    name = ctx.lab_name
+    if ctx.args.action in ("up", "down"):
+        playbook = "lab_%s.yml" % ctx.args.action
+        result = check(ctx.runner.playbook(playbook, dict(lab_name=name), title="lab %s %s" % (ctx.args.action, name),
+                                           inventory=False),
+                       "lab %s" % ctx.args.action)
+        state = dict(lab=name, action=ctx.args.action, changed=result.changed(), inventory=ctx.runner.inventory)
+        ctx.emit(to_json(state) if ctx.args.json else "lab %s is %s" % (name, ctx.args.action))
+        return
+    lab_status(ctx, name)
+
+
+def lab_status(ctx, name):
+    inventory = ctx.runner.inventory
+    if not inventory_exists(inventory):
+        state = dict(lab=name, inventory=inventory, up=False, hosts=[])
+        ctx.emit(to_json(state) if ctx.args.json else "lab %s is down (no inventory at %s)" % (name, inventory))
+        raise OperationFailed("lab %s is down: start it with `novavol lab up`" % name)
+    result = ctx.runner.module("ansible.builtin.ping", {}, host_pattern="controller:compute", title="lab status")
+    hosts = sorted((dict(host=r.host, state="up" if r.status in ("ok", "changed") else r.status,
+                         msg=None if r.status in ("ok", "changed") else r.message()) for r in result.results),
+                   key=lambda host: host["host"])
+    up = bool(hosts) and all(h["state"] == "up" for h in hosts)
+    if ctx.args.json:
+        ctx.emit(to_json(dict(lab=name, inventory=inventory, up=up, hosts=hosts)))
+    else:
+        ctx.emit(host_table(hosts))
+    if not up:
+        raise OperationFailed("lab %s is not reachable: %s" % (name, result.error_message()), artifacts=result.artifacts)
+
+
+def host_table(hosts):
+    return table(["Host", "State", "Message"], [[h["host"], h["state"], h["msg"] or ""] for h in hosts])
+
+
+# ---- parser configuration ---------------------------------------------------------------------
+
+def _volume_arg(parser):
+    parser.add_argument("volume", metavar="VOLUME", help="integer id, LV name or display name")
+
+
+def _create(parser):
+    parser.add_argument("--display-name", "--display_name", dest="display_name", metavar="NAME")
+    parser.add_argument("--volume-type", "--volume_type", dest="volume_type", metavar="TYPE")
+    parser.add_argument("size", metavar="SIZE_GB", type=_positive_size, help="size in GB")
+
+
+def _delete(parser):
+    _volume_arg(parser)
+    parser.add_argument("--force", action="store_true", help="delete even when in-use")
+
+
+def _attach(parser):
+    parser.add_argument("instance", metavar="INSTANCE", help="compute host (inventory name)")
+    _volume_arg(parser)
+    parser.add_argument("device", metavar="DEVICE", type=_device, help="device name, e.g. /dev/vdb")
+
+
+def _detach(parser):
+    parser.add_argument("instance", metavar="INSTANCE", help="compute host (inventory name)")
+    _volume_arg(parser)
+    parser.add_argument("--force", action="store_true", help="log out even while the disk is mounted or held")
+
+
+def _backup(parser):
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("volume", metavar="VOLUME", nargs="?", help="integer id, LV name or display name")
+    which.add_argument("--all", action="store_true", help="back up every volume")
+    parser.add_argument("--destination", help="backup folder on the controller (default: the playbook's, "
+                                              "/srv/backups/volumes)")
+
+
+def _restore(parser):
+    parser.add_argument("archive", metavar="ARCHIVE", help="backup archive on the controller (from volume-backup)")
+    parser.add_argument("volume", metavar="VOLUME", nargs="?",
+                        help="restore over this detached volume (needs --force); default: a new volume")
+    parser.add_argument("--force", action="store_true", help="replace the data of VOLUME")
+
+
+def _diagnose(parser):
+    parser.add_argument("volume", metavar="VOLUME", nargs="?", help="only this volume (default: all)")
+
+
+def _lab(parser):
+    parser.add_argument("action", choices=("up", "down", "status"))
+
+
+COMMANDS = (
+    Command("volume-create", "Add a new volume.", volume_create, _create),
+    Command("volume-list", "List all the volumes.", volume_list),
+    Command("volume-show", "Show details about a volume.", volume_show, _volume_arg),
+    Command("volume-delete", "Remove a volume.", volume_delete, _delete),
+    Command("volume-attach", "Attach a volume to a compute host.", volume_attach, _attach),
+    Command("volume-detach", "Detach a volume from a compute host.", volume_detach, _detach),
+    Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
+    Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",
+            volume_restore, _restore),
+    Command("diagnose", "Probe the attachments (of one volume or all) from their compute hosts.", diagnose,
+            _diagnose),
+    Command("recover", "Free a volume stuck in-use after its compute host died or lost the network.", recover,
+            _volume_arg),
+    Command("lab", "Bring the UML lab up or down, or show whether it is reachable.", lab, _lab),
+)

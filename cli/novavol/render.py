@@ -1,0 +1,55 @@
+"""The classic nova tables and the JSON for CI."""
+
+import json
+
+LIST_COLUMNS = (
+    ("ID", lambda v: v["id"] if v["id"] is not None else v["name"]),
+    ("Status", lambda v: v["status"]),
+    ("Display Name", lambda v: v["display_name"]),
+    ("Size", lambda v: v["size"]),
+    ("Volume Type", lambda v: v["volume_type"]),
+    ("Attached to", lambda v: v["attached_to"] or ""),
+)
+
+# volume-show's rows, in nova's order; anything else volume_info reports follows, sorted.
+SHOW_FIRST = ("id", "name", "status", "status_reason", "display_name", "size", "volume_type", "attached_to", "mountpoint", "created_at")
+
+
+def cell(value):
+    if value is None:
+        return "None"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def table(headers, rows):
+    """A prettytable-style table, cells left-aligned like novaclient's print_list."""
+    rows = [[cell(value) for value in row] for row in rows]
+    widths = [len(header) for header in headers]
+    for row in rows:
+        widths = [max(width, len(value)) for width, value in zip(widths, row)]
+    rule = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
+
+    def line(values):
+        return "| " + " | ".join(value.ljust(width) for value, width in zip(values, widths)) + " |"
+
+    out = [rule, line(headers), rule]
+    out.extend(line(row) for row in rows)
+    out.append(rule)
+    return "\n".join(out)
+
+
+def volume_table(volumes):
+    headers = [header for header, _get in LIST_COLUMNS]
+    return table(headers, [[get(volume) for _header, get in LIST_COLUMNS] for volume in volumes])
+
+
+def property_table(record, first=SHOW_FIRST):
+    keys = [key for key in first if key in record]
+    keys += sorted(key for key in record if key not in first)
+    return table(["Property", "Value"], [[key, record[key]] for key in keys])
+
+
+def to_json(data):
+    return json.dumps(data, indent=2, sort_keys=True, default=str)

@@ -1,0 +1,47 @@
+"""After the walkthrough and the side effects: nothing is left behind, and what stays is private."""
+
+import os
+
+import pytest
+
+BACKEND = os.environ.get("NOVAVOLUME_TARGET_BACKEND", "lio")
+VOLUMES = ("myvolume", "negvolume")
+
+
+def test_no_session_or_node_record_left(host):
+    if not host.backend.get_hostname().startswith("compute"):
+        pytest.skip("compute hosts only")
+    with host.sudo():
+        sessions = host.run("iscsiadm -m session").stdout
+        records = host.run("iscsiadm -m node").stdout
+    for volume in VOLUMES:
+        assert volume not in sessions
+        assert volume not in records
+    assert not [link for link in host.file("/dev/disk/by-path").listdir() if "iscsi" in link]
+
+
+def test_no_volume_or_export_left(host):
+    if host.backend.get_hostname() != "controller":
+        pytest.skip("controller only")
+    with host.sudo():
+        lvs = host.check_output("lvs --noheadings -o lv_name nova-volumes")
+        if BACKEND == "lio":
+            exports = host.check_output(
+                "python3 -c \"import rtslib_fb; print([t.wwn for t in rtslib_fb.FabricModule('iscsi').targets])\""
+            )
+            saved = host.file("/etc/rtslib-fb-target/saveconfig.json")
+            assert saved.mode == 0o600
+            assert not any(volume in saved.content_string for volume in VOLUMES)
+        else:
+            exports = host.check_output("tgtadm --lld iscsi --mode target --op show")
+            assert not any(host.file("/etc/tgt/conf.d/%s.conf" % volume).exists for volume in VOLUMES)
+    for volume in VOLUMES:
+        assert volume not in lvs
+        assert volume not in exports
+
+
+def test_only_this_scenarios_backend_listens(host):
+    if host.backend.get_hostname() != "controller":
+        pytest.skip("controller only")
+    tgt = host.service("tgt")
+    assert tgt.is_running == (BACKEND == "tgt")

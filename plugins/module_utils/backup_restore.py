@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Restore an archive written by volume_backup into a volume.
+
+The manifest beside the archive records the layout of the backed-up volume: the partition table
+(`sfdisk --dump` of the snapshot, or none when the file system used the whole volume) and per
+partition the file system type, label and UUID. A restore recreates that layout on the target
+volume (sfdisk, then kpartx with a delimiter of our own), makes each archived file system anew
+(same type and label; same UUID unless told otherwise, so the instance's fstab still matches),
+mounts it, extracts the archive's `part<N>` (or `volume`) folder into it, unmounts and removes
+the maps. Partitions that were not archived (swap, unknown) are recreated in the table only.
+
+A finished restore tags the volume `novavolume.restored=<checksum>`: running the same restore
+again changes nothing.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+
+RESTORED_TAG = "novavolume.restored="
+
+
+def verify_archive(archive):
+    """Read the manifest, check the checksum file agrees with it, hash the archive.
+
+    -> manifest. Raises BackupError saying what does not match.
+    """
+    if not os.path.isfile(archive):
+        raise BackupError("archive %s does not exist" % archive)
+    manifest = backup.read_manifest(backup.manifest_path_for(archive))
+    if manifest.get("archive") != os.path.basename(archive):
+        raise BackupError("the manifest beside %s describes another archive (%s)" % (archive, manifest.get("archive")))
+    algorithm = manifest.get("checksum_algorithm")
+    if algorithm not in backup.CHECKSUM_ALGORITHMS:
+        raise BackupError("the manifest of %s names an unknown checksum algorithm %r" % (archive, algorithm))
+    checksum_file = os.path.join(os.path.dirname(archive), manifest.get("checksum_file") or "")
+    try:
+        with open(checksum_file) as handle:
+            digest, name = backup.parse_checksum_file(handle.read())
+    except OSError as error:
+        raise BackupError("cannot read the checksum file of %s: %s" % (archive, error))
+    if digest != manifest.get("checksum") or name != os.path.basename(archive):
+        raise BackupError("the checksum file %s and the manifest of %s disagree" % (checksum_file, archive))
+    actual = backup.hash_file(archive, algorithm)
+    if actual != digest:
+        raise BackupError("checksum mismatch for %s: %s %s expected, %s found; the archive is damaged"
+                          % (archive, algorithm, digest, actual))
+    return manifest
+
+
+class Restore:
+    """Restore one verified archive into `name` (new, or existing and detached with force)."""
+
+    def __init__(self, module, options, manifest):
+        self.module, self.options, self.manifest = module, options, manifest
+        self.vg_name, self.name = options["vg"], options["name"]
+        self.lv = "%s/%s" % (self.vg_name, self.name)
+        self.device = "/dev/%s/%s" % (self.vg_name, self.name)
+        self.mount_root = os.path.join(options["work_dir"], "restore-" + self.name)
+        self.tag = RESTORED_TAG + manifest["checksum"]
+        self.created = False
+        self.mapped, self.mounts, self.folders = [], [], []
+
+    def plan(self, vg, lvs):
+        """-> (action, target lv or None): 'done' (already restored), 'create' or 'overwrite'.
+        Raises BackupError when the restore must not go ahead."""
+        if vg is None:
+            raise BackupError("volume group %s does not exist" % self.vg_name)
+        needed = self.manifest["origin_size"]
+        existing = [lv for lv in lvs if lv["name"] == self.name]
+        if existing:
+            target = existing[0]
+            if self.tag in target["tags"]:
+                return "done", target
+            if not self.options["force"]:
+                raise BackupError("volume %s exists; set force: true to overwrite it with the restore "
+                                  "(its current data is destroyed)" % self.name)
+            meta = volume_meta.decode(target["tags"])
+            if meta.get("attach_status") or meta.get("attached_host") or target["open"]:
+                raise BackupError("volume %s is attached or in use (%s); detach it before restoring into it"
+                                  % (self.name, meta.get("attached_host") or "open"))
+            if target["is_snapshot"]:
+                raise BackupError("%s is a snapshot; restore into a volume" % self.name)
+            if target["size"] < needed:
+                raise BackupError("volume %s (%s) is smaller than the backed-up volume (%s)"
+                                  % (self.name, backup.human_size(target["size"]), backup.human_size(needed)))
+            return "overwrite", target
+        size = lvm.round_up_to_extent(max(self.options.get("size") or needed, needed), vg.get("extent_size"))
+        if (vg.get("free") or 0) < size:
+            raise BackupError("not enough free space in volume group %s for a %s volume: it has %s free"
+                              % (self.vg_name, backup.human_size(size), backup.human_size(vg.get("free"))))
+        self.size = size
+        return "create", None
+
+    def create_volume(self):
+        meta = dict(display_name=self.options.get("display_name") or "restore of %s" % self.manifest["volume"],
+                    created_at=backup.iso(backup.utc_now()))
+        lvm.lvcreate_runner(self.module).run("yes wipe size_bytes name tags vg", yes=True, wipe=True,
+                                             size_bytes=self.size, name=self.name, tags=volume_meta.encode(meta),
+                                             vg=self.vg_name)
+        self.created = True
+
+    def lay_out(self):
+        """Partition table and maps -> list of (filesystem dict, device) to make and fill."""
+        layout = self.manifest.get("layout") or {}
+        filesystems = [fs for fs in layout.get("filesystems") or [] if fs.get("archived")]
+        if not layout.get("partition_table"):
+            return [(fs, self.device) for fs in filesystems]
+        backup.sfdisk_runner(self.module).run(
+            "wipe quiet no_reread device", data=backup.sanitize_partition_dump(layout["partition_table"]),
+            wipe="always", quiet=True, no_reread=True, device=self.device)
+        _rc, out, _err = backup.kpartx_runner(self.module).run(
+            "add verbose delimiter device", add=True, verbose=True, delimiter=backup.RESTORE_DELIMITER,
+            device=self.device)
+        maps = dict((number, name) for name, number in backup.parse_kpartx_maps(out, backup.RESTORE_DELIMITER))
+        self.mapped = [maps[number] for number in sorted(maps)]
+        pairs = []
+        for fs in filesystems:
+            if fs.get("partition") not in maps:
+                raise BackupError("partition %s of the backup did not appear after writing the partition table"
+                                  % fs.get("partition"))
+            pairs.append((fs, "/dev/mapper/" + maps[fs["partition"]]))
+        return pairs
+
+    def make_and_fill(self, pairs):
+        for fs, device in pairs:
+            if fs["fstype"] not in backup.SUPPORTED_FILESYSTEMS:
+                raise BackupError("cannot recreate a %s file system" % fs["fstype"])
+            backup.mkfs_runner(self.module, fs["fstype"]).run(
+                "force label uuid device", force=True, label=fs.get("label") or None,
+                uuid=fs.get("uuid") if self.options["keep_uuids"] else None, device=device)
+            folder = os.path.join(self.mount_root, fs["member"])
+            if not os.path.isdir(folder):
+                os.makedirs(folder, 0o700)
+                self.folders.append(folder)
+            backup.mount_runner(self.module).run("fstype device directory", fstype=fs["fstype"], device=device,
+                                                 directory=folder)
+            self.mounts.append(folder)
+        backup.tar_extract_runner(self.module).run(
+            "extract archive decompressor directory keep", extract=True, archive=self.options["archive"],
+            decompressor=backup.decompressor_program(self.module, self.manifest["compression"]),
+            directory=self.mount_root, keep=True)
+
+    def cleanup(self, failed):
+        leftovers = []
+        for folder in reversed(self.mounts):
+            try:
+                backup.umount_runner(self.module).run("directory", directory=folder)
+            except CommandError as error:
+                leftovers.append("mount %s: %s" % (folder, error))
+        for folder in reversed(self.folders):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass  # still mounted: reported above
+        if os.path.isdir(self.mount_root) and not os.listdir(self.mount_root):
+            os.rmdir(self.mount_root)
+        if self.mapped:
+            leftovers.extend(backup.remove_partition_maps(self.module, self.device, backup.RESTORE_DELIMITER,
+                                                          self.mapped))
+        if failed and self.created:
+            try:
+                lvm.lvremove_runner(self.module).run("force lv", force=True, lv=self.lv)
+            except CommandError as error:
+                leftovers.append("new volume %s: %s" % (self.lv, error))
+        return leftovers
+
+    def run(self, action, target):
+        failure = None
+        try:
+            if action == "create":
+                self.create_volume()
+            self.make_and_fill(self.lay_out())
+        except (CommandError, BackupError, OSError) as error:
+            failure = error
+        finally:
+            leftovers = self.cleanup(failed=failure is not None)
+        if failure is None and not leftovers:
+            # unmounted cleanly, so the data is on the volume: only now mark the restore as done
+            old_tags = [tag for tag in (target or {}).get("tags", []) if tag.startswith(RESTORED_TAG)]
+            lvm.lvchange_runner(self.module).run("add_tags del_tags lv", add_tags=[self.tag], del_tags=old_tags,
+                                                 lv=self.lv)
+            return
+        what = str(failure) if failure is not None else "restored, but"
+        if failure is not None and action == "overwrite":
+            what += " (volume %s was overwritten and is incomplete)" % self.name
+        if leftovers:
+            what += "; clean-up incomplete: " + "; ".join(leftovers)
+        error = BackupError("restore of %s into %s failed: %s" % (self.options["archive"], self.lv, what))
+        error.command_error = failure if isinstance(failure, CommandError) else None
+        raise error
+
+
+def volume_result(manifest, options, lv_size):
+    return dict(name=options["name"], vg=options["vg"], path="/dev/%s/%s" % (options["vg"], options["name"]),
+                size=lv_size, restored_from=options["archive"], source_volume=manifest["volume"],
+                backup_started_at=manifest.get("started_at"), checksum=manifest["checksum"],
+                filesystems=[dict((k, fs.get(k)) for k in ("member", "partition", "fstype", "label", "uuid"))
+                             for fs in (manifest.get("layout") or {}).get("filesystems") or [] if fs.get("archived")])
+
+
+def restore(module, options, check_mode=False):
+    """Verify, plan and (unless check_mode) restore. -> result dict for exit_json."""
+    manifest = verify_archive(options["archive"])
+    vg = lvm.read_vg(module, options["vg"])
+    lvs = lvm.read_lvs(module, options["vg"]) if vg is not None else []
+    job = Restore(module, options, manifest)
+    action, target = job.plan(vg, lvs)
+    size = target["size"] if target else job.size
+    result = dict(changed=action != "done", action=action, volume=volume_result(manifest, options, size),
+                  diff=dict(before=dict(volume=options["name"], restored=action == "done", exists=target is not None),
+                            after=dict(volume=options["name"], restored=True, exists=True)))
+    if action == "done" or check_mode:
+        return result
+    job.run(action, target)
+    return result

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""open-iscsi on the compute host: the iscsiadm command family, its output, and the host view.
+
+Following os-brick's connector: look at existing sessions and node records before changing
+anything; discover with `-o nonpersistent` so that discovery never rewrites existing records
+(a plain sendtargets discovery resets settings such as node.startup to iscsid.conf's
+defaults); treat "session exists" and "no records" as answers, not failures.
+
+Everything read from /sys, /proc and /dev goes through HostView, so unit tests can fake it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import time
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+
+# iscsiadm exit codes (open-iscsi include/iscsi_err.h) that callers interpret themselves.
+RC_SESSION_EXISTS = 15  # ISCSI_ERR_SESS_EXISTS: already logged in
+RC_LOGIN_FAILED = 19  # ISCSI_ERR_LOGIN
+RC_NO_OBJECTS = 21  # ISCSI_ERR_NO_OBJS_FOUND: no sessions / no matching records
+RC_AUTH_FAILED = 24  # ISCSI_ERR_LOGIN_AUTH_FAILED: CHAP refused or initiator not allowed
+
+MASK = "********"
+
+_SESSION = re.compile(r"^\S+:\s+\[(\d+)\]\s+(\S+),(\d+)\s+(\S+)")
+_RECORD = re.compile(r"^(\S+),(\d+)\s+(\S+)$")
+
+
+def iscsiadm_runner(module):
+    return CommandRunner(
+        module,
+        "iscsiadm",
+        dict(
+            mode=fmt.opt_val("-m"),
+            type=fmt.opt_val("-t"),
+            target=fmt.opt_val("-T"),
+            portal=fmt.opt_val("-p"),
+            sid=fmt.opt_val("-r"),
+            op=fmt.opt_val("-o"),
+            name=fmt.opt_val("-n"),
+            value=fmt.opt_val("-v"),
+            show=fmt.fixed("-S"),
+            login=fmt.fixed("--login"),
+            logout=fmt.fixed("--logout"),
+            rescan=fmt.fixed("--rescan"),
+        ),
+        benign_rcs=(0, RC_SESSION_EXISTS, RC_NO_OBJECTS),
+    )
+
+
+def blockdev_runner(module):
+    return CommandRunner(module, "blockdev", dict(flushbufs=fmt.fixed("--flushbufs"), device=fmt.positional()))
+
+
+def portal_of(address, port):
+    """iscsiadm's portal word: ADDR:PORT, with brackets around an IPv6 address."""
+    return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
+
+
+def by_path_link(address, port, target, lun):
+    """The stable link udev makes for a LUN of a session."""
+    return "/dev/disk/by-path/ip-%s-iscsi-%s-lun-%d" % (portal_of(address, port), target, lun)
+
+
+def parse_sessions(out):
+    """`iscsiadm -m session` -> [{sid, portal, tpgt, target}]."""
+    sessions = []
+    for line in (out or "").splitlines():
+        match = _SESSION.match(line.strip())
+        if match:
+            sessions.append(
+                dict(sid=int(match.group(1)), portal=match.group(2), tpgt=int(match.group(3)), target=match.group(4))
+            )
+    return sessions
+
+
+def parse_records(out):
+    """`iscsiadm -m node` or a sendtargets discovery -> [{portal, tpgt, target}]."""
+    records = []
+    for line in (out or "").splitlines():
+        match = _RECORD.match(line.strip())
+        if match:
+            records.append(dict(portal=match.group(1), tpgt=int(match.group(2)), target=match.group(3)))
+    return records
+
+
+def parse_node(out):
+    """`iscsiadm -m node -T T -p P -S` -> {setting: value}; '<empty>' becomes ''."""
+    settings = {}
+    for line in (out or "").splitlines():
+        if " = " in line and not line.startswith("#"):
+            key, value = line.split(" = ", 1)
+            value = value.strip()
+            settings[key.strip()] = "" if value == "<empty>" else value
+    return settings
+
+
+class Iscsiadm:
+    """The iscsiadm calls the session module makes, each one named after what it does."""
+
+    def __init__(self, module):
+        self.run = iscsiadm_runner(module).run
+
+    def sessions(self):
+        rc, out, _err = self.run("mode", mode="session")
+        return [] if rc == RC_NO_OBJECTS else parse_sessions(out)
+
+    def records(self):
+        rc, out, _err = self.run("mode", mode="node")
+        return [] if rc == RC_NO_OBJECTS else parse_records(out)
+
+    def discover(self, portal):
+        """SendTargets discovery that changes no record: what the portal offers this initiator."""
+        rc, out, _err = self.run("mode type portal op", mode="discovery", type="sendtargets", portal=portal, op="nonpersistent")
+        return [] if rc == RC_NO_OBJECTS else parse_records(out)
+
+    def new_record(self, target, portal):
+        self.run("mode target portal op", mode="node", target=target, portal=portal, op="new")
+
+    def record_settings(self, target, portal):
+        _rc, out, _err = self.run("mode target portal show", mode="node", target=target, portal=portal, show=True)
+        return parse_node(out)
+
+    def update(self, target, portal, name, value):
+        self.run("mode target portal op name value", mode="node", target=target, portal=portal, op="update", name=name, value=value)
+
+    def login(self, target, portal):
+        """(rc, out, err) without raising: the caller explains a failed login and cleans up."""
+        return self.run("mode target portal login", check=False, mode="node", target=target, portal=portal, login=True)
+
+    def logout(self, target, portal):
+        self.run("mode target portal logout", mode="node", target=target, portal=portal, logout=True)
+
+    def delete_record(self, target, portal):
+        self.run("mode target portal op", mode="node", target=target, portal=portal, op="delete")
+
+    def rescan(self, sid):
+        self.run("mode sid rescan", mode="session", sid=sid, rescan=True)
+
+
+class HostView:
+    """Reads and the few writes under /sys, /proc/mounts and /dev the session module needs."""
+
+    def resolve(self, link):
+        """Kernel name (sdX) behind a /dev link, or None when the link is not there."""
+        if not os.path.exists(link):
+            return None
+        return os.path.basename(os.path.realpath(link))
+
+    def wait_for(self, link, timeout, interval=0.25):
+        """Kernel name behind `link` once udev has made it, or None after `timeout` seconds."""
+        deadline = time.time() + timeout
+        while True:
+            name = self.resolve(link)
+            if name or time.time() >= deadline:
+                return name
+            time.sleep(interval)
+
+    def mounts(self):
+        """[(source, mount point)] from /proc/mounts, sources resolved to /dev/NAME."""
+        mounts = []
+        with open("/proc/mounts") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) >= 2:
+                    source = fields[0]
+                    if source.startswith("/dev/"):
+                        source = os.path.realpath(source)
+                    mounts.append((source, fields[1].replace("\\040", " ")))
+        return mounts
+
+    def partitions(self, name):
+        base = "/sys/block/%s" % name
+        return sorted(entry for entry in os.listdir(base) if entry.startswith(name)) if os.path.isdir(base) else []
+
+    def holders(self, name, partition=None):
+        path = "/sys/block/%s/%sholders" % (name, partition + "/" if partition else "")
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+
+    def size(self, name):
+        """Size in bytes of /dev/NAME (the kernel counts 512-byte sectors)."""
+        with open("/sys/block/%s/size" % name) as handle:
+            return int(handle.read().strip()) * 512
+
+    def delete_device(self, name):
+        """Tell the SCSI layer the disk is gone, after its buffers were flushed."""
+        with open("/sys/block/%s/device/delete" % name, "w") as handle:
+            handle.write("1\n")
+
+
+def usage(view, name):
+    """What keeps /dev/NAME busy: a list of 'mounted at X (/dev/Y)' and 'held by Z' strings."""
+    names = [name] + view.partitions(name)
+    devices = set("/dev/%s" % item for item in names)
+    uses = ["mounted at %s (%s)" % (target, source) for source, target in view.mounts() if source in devices]
+    uses.extend("held by %s (%s)" % (holder, name) for holder in view.holders(name))
+    for partition in names[1:]:
+        uses.extend("held by %s (%s)" % (holder, partition) for holder in view.holders(name, partition))
+    return uses

@@ -1,0 +1,237 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every iSCSI target backend shares: the export model, planning, diff views, files.
+
+An export is one target `<prefix>:<volume>` with one LUN backed by the volume's block device and
+an ACL for exactly one initiator, which logs in with CHAP credentials of its own. A backend
+(lio, tgt, iet: one file each) only knows how to read its exports and how to apply three
+primitives; deciding what to change, and in which order, happens once, here.
+
+Backend interface (what target_export and other callers use):
+    exports()                       -> {target_iqn: {iqn, device, lun, acls, chap_users}}
+    sessions(iqn)                   -> initiator IQNs logged in to the target now
+    chap_secret(iqn, initiator)     -> the initiator's CHAP password as live now, or None
+    saved_credentials(iqn, initiator) -> (user, secret) from the saved configuration, or None
+    plan(spec)                      -> list of actions ensure_export(spec) would take ([] = none)
+    ensure_export(spec)             -> the actions taken (the same list as plan)
+    remove_export(iqn, force=False) -> True if something was removed
+A spec is a dict: iqn, device, initiator, chap_user, chap_password, portal_address, portal_port.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import secrets
+import string
+import tempfile
+
+SECRET_MASK = "********"
+
+# CHAP secrets: 16 characters is what every initiator accepts (Windows wants 12-16), and letters
+# and digits need no quoting in ietd.conf / tgt's conf files or iscsiadm's node records.
+_SECRET_ALPHABET = string.ascii_letters + string.digits
+SECRET_LENGTH = 16
+
+
+class BackendError(Exception):
+    """A backend cannot do what was asked; the message is meant for the user."""
+
+
+def new_chap_credentials(volume):
+    """A fresh CHAP user and secret for one attachment.
+
+    The user name carries the volume name (readable in target listings) and a random part, so
+    that accounts never collide in backends where they are global (tgt, iet).
+    """
+    user = "nv-%s-%s" % (volume[:40], secrets.token_hex(4))
+    secret = "".join(secrets.choice(_SECRET_ALPHABET) for _position in range(SECRET_LENGTH))
+    return user, secret
+
+
+class LocalFiles:
+    """File-system access of the backends that keep their own config files (tgt, iet).
+
+    One small object so that unit tests can hand a backend an in-memory fake instead.
+    """
+
+    def read(self, path):
+        """The file's text, or None when it does not exist."""
+        try:
+            with open(path) as handle:
+                return handle.read()
+        except (IOError, OSError):
+            if os.path.exists(path):
+                raise
+            return None
+
+    def write_private(self, path, text):
+        """Replace the file atomically, readable by root only: it holds CHAP secrets."""
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        handle, temp = tempfile.mkstemp(dir=directory, prefix=".nv-")
+        try:
+            os.fchmod(handle, 0o600)
+            os.write(handle, text.encode("utf-8"))
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        try:
+            os.rename(temp, path)
+        except OSError:
+            os.unlink(temp)
+            raise
+
+    def remove(self, path):
+        if os.path.exists(path):
+            os.unlink(path)
+
+    def makedirs(self, directory):
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+
+    def chmod_private(self, path):
+        os.chmod(path, 0o600)
+
+    def mode(self, path):
+        """Permission bits of the file, or None when it does not exist."""
+        try:
+            return os.stat(path).st_mode & 0o777
+        except OSError:
+            return None
+
+
+def export_view(export, secret_known=True):
+    """An export as shown in a diff: ACL set, LUN, device, CHAP user; the secret is masked."""
+    if export is None:
+        return {}
+    return dict(
+        iqn=export["iqn"],
+        device=export.get("device"),
+        lun=export.get("lun"),
+        acls=sorted(export.get("acls") or []),
+        chap_users=dict(export.get("chap_users") or {}),
+        chap_secret=SECRET_MASK if secret_known and export.get("chap_users") else None,
+    )
+
+
+class TargetBackend:
+    """Shared logic; subclasses implement the read and write primitives below."""
+
+    kind = None
+    # The LUN number the volume gets. tgt overrides it: its LUN 0 is always the controller.
+    data_lun = 0
+
+    def __init__(self, module, files=None):
+        self.module = module
+        self.files = files or LocalFiles()
+
+    # ---- reads, per backend ---------------------------------------------------------------
+    def exports(self):
+        raise NotImplementedError
+
+    def sessions(self, iqn):
+        raise NotImplementedError
+
+    def chap_secret(self, iqn, initiator):
+        raise NotImplementedError
+
+    def saved_credentials(self, iqn, initiator):
+        """(user, secret) of `initiator` in the saved configuration of `iqn`, or None.
+
+        Used when the live export lost them (removed by hand): putting the same credentials
+        back lets the initiator's own session recovery log in again by itself.
+        """
+        raise NotImplementedError
+
+    def persisted(self, spec):
+        """True when the backend's saved configuration already holds `spec` as it is live."""
+        raise NotImplementedError
+
+    # ---- write primitives, per backend ------------------------------------------------------
+    def _create(self, spec):
+        """Create the target with its LUN and the ACL of spec's initiator (nothing exists yet)."""
+        raise NotImplementedError
+
+    def _set_acl(self, spec, current):
+        """Make spec's initiator, with spec's CHAP credentials, the only ACL of the target."""
+        raise NotImplementedError
+
+    def _delete(self, iqn, force):
+        raise NotImplementedError
+
+    def _save(self, spec=None, removed_iqn=None):
+        """Persist the configuration so that it survives a reboot of the target host."""
+        raise NotImplementedError
+
+    # ---- shared logic -----------------------------------------------------------------------
+    def export(self, iqn):
+        return self.exports().get(iqn)
+
+    def plan(self, spec):
+        """The actions ensure_export(spec) would take, in order; [] when the export is as wanted."""
+        current = self.export(spec["iqn"])
+        if current is None:
+            return ["create target", "save configuration"]
+        actions = []
+        if current.get("device") != spec["device"] or current.get("lun") != self.data_lun:
+            # A different volume behind the same name: the old export is stale; rebuild it.
+            actions.extend(["delete target", "create target"])
+        elif not self._acl_matches(spec, current):
+            actions.append("replace ACL")
+        if actions or not self.persisted(spec):
+            actions.append("save configuration")
+        return actions
+
+    def ensure_export(self, spec):
+        actions = self.plan(spec)
+        if not actions:
+            return actions
+        current = self.export(spec["iqn"])
+        if "delete target" in actions:
+            self._delete(spec["iqn"], force=True)
+            current = None
+        if "create target" in actions:
+            try:
+                self._create(spec)
+            except Exception:
+                # Leave nothing half-made behind: a target without its ACL is of no use.
+                self._delete(spec["iqn"], force=True)
+                raise
+        elif "replace ACL" in actions:
+            self._set_acl(spec, current)
+        self._save(spec=spec)
+        return actions
+
+    def remove_export(self, iqn, force=False):
+        current = self.export(iqn)
+        if current is None:
+            if self.persisted_elsewhere(iqn):
+                self._save(removed_iqn=iqn)
+                return True
+            return False
+        active = self.sessions(iqn)
+        if active and not force:
+            raise BackendError(
+                "target %s has active sessions from %s: log the initiator out first "
+                "(iscsi_session state=absent), or use force=true to drop them"
+                % (iqn, ", ".join(sorted(active)))
+            )
+        self._delete(iqn, force=force)
+        self._save(removed_iqn=iqn)
+        return True
+
+    def persisted_elsewhere(self, iqn):
+        """True when the saved configuration still has a target that is no longer live."""
+        return False
+
+    def _acl_matches(self, spec, current):
+        initiator = spec["initiator"]
+        return (
+            sorted(current.get("acls") or []) == [initiator]
+            and (current.get("chap_users") or {}).get(initiator) == spec["chap_user"]
+            and self.chap_secret(spec["iqn"], initiator) == spec["chap_password"]
+        )

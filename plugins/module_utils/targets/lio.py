@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""LIO (the Linux kernel target) through the Python library rtslib_fb.
+
+targetcli is not used: it needs a system D-Bus. rtslib is imported only when this backend is
+loaded, so the other backends and the unit tests do not need it. The whole LIO configuration
+is saved with rtslib's own save_to_file() (/etc/rtslib-fb-target/saveconfig.json), which
+rtslib-fb-targetctl.service restores at boot; the file holds CHAP secrets and is kept 0600.
+
+Every target gets TPG 1 with authentication on, no generated (demo mode) ACLs, discovery only
+for initiators that have an ACL, and one NodeACL with per-ACL CHAP for the attaching initiator.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend
+
+SAVE_FILE = "/etc/rtslib-fb-target/saveconfig.json"
+
+# TPG attributes that make the export private to its ACL.
+TPG_ATTRIBUTES = dict(
+    authentication="1",
+    generate_node_acls="0",
+    cache_dynamic_acls="0",
+    demo_mode_write_protect="1",
+    demo_mode_discovery="0",
+)
+
+
+def import_rtslib(module):
+    try:
+        import rtslib_fb  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        module.fail_json(
+            msg=missing_required_lib(
+                "rtslib_fb",
+                reason="for backend=lio (Debian/Ubuntu: python3-rtslib-fb, Fedora/RHEL: python3-rtslib)",
+            )
+        )
+    return rtslib_fb
+
+
+class LioBackend(TargetBackend):
+    kind = "lio"
+
+    def __init__(self, module, files=None, rtslib=None):
+        super(LioBackend, self).__init__(module, files)
+        self.rts = rtslib or import_rtslib(module)
+        self.save_file = SAVE_FILE
+
+    # ---- reads ------------------------------------------------------------------------------
+    def _targets(self):
+        return dict((target.wwn, target) for target in self.rts.FabricModule("iscsi").targets)
+
+    @staticmethod
+    def _tpg(target):
+        tpgs = sorted(target.tpgs, key=lambda tpg: tpg.tag)
+        return tpgs[0] if tpgs else None
+
+    def exports(self):
+        exports = {}
+        for iqn, target in self._targets().items():
+            tpg = self._tpg(target)
+            lun = sorted(tpg.luns, key=lambda item: item.lun)[0] if tpg is not None and list(tpg.luns) else None
+            acls = list(tpg.node_acls) if tpg is not None else []
+            exports[iqn] = dict(
+                iqn=iqn,
+                device=lun.storage_object.udev_path if lun is not None else None,
+                lun=lun.lun if lun is not None else None,
+                acls=sorted(acl.node_wwn for acl in acls),
+                chap_users=dict((acl.node_wwn, acl.chap_userid) for acl in acls if acl.chap_userid),
+            )
+        return exports
+
+    def sessions(self, iqn):
+        target = self._targets().get(iqn)
+        tpg = self._tpg(target) if target is not None else None
+        if tpg is None:
+            return []
+        return sorted(acl.node_wwn for acl in tpg.node_acls if acl.session)
+
+    def chap_secret(self, iqn, initiator):
+        target = self._targets().get(iqn)
+        tpg = self._tpg(target) if target is not None else None
+        for acl in tpg.node_acls if tpg is not None else []:
+            if acl.node_wwn == initiator:
+                return acl.chap_password or None
+        return None
+
+    def saved_credentials(self, iqn, initiator):
+        try:
+            saved = json.loads(self.files.read(self.save_file) or "{}")
+        except ValueError:
+            return None
+        for target in saved.get("targets", []):
+            if target.get("wwn") != iqn:
+                continue
+            for tpg in target.get("tpgs", []):
+                for acl in tpg.get("node_acls", []):
+                    if acl.get("node_wwn") == initiator and acl.get("chap_userid") and acl.get("chap_password"):
+                        return acl["chap_userid"], acl["chap_password"]
+        return None
+
+    def persisted(self, spec):
+        """The saved file must exist, be private, and contain this target as it is live."""
+        if self.files.mode(self.save_file) != 0o600:
+            return False
+        text = self.files.read(self.save_file) or ""
+        # Cheap and sufficient: the file is rtslib's JSON dump; every value we set is in it.
+        return all(word in text for word in (spec["iqn"], spec["device"], spec["initiator"], spec["chap_user"]))
+
+    def persisted_elsewhere(self, iqn):
+        return iqn in (self.files.read(self.save_file) or "")
+
+    # ---- writes -----------------------------------------------------------------------------
+    def _storage_object(self, spec):
+        """The block backstore for spec's device, named after the target's last part."""
+        name = spec["iqn"].rsplit(":", 1)[-1]
+        for storage in self.rts.RTSRoot().storage_objects:
+            if storage.name == name and storage.plugin == "block":
+                if storage.udev_path == spec["device"]:
+                    return storage
+                storage.delete()  # a stale backstore of a removed volume with the same name
+        return self.rts.BlockStorageObject(name, dev=spec["device"])
+
+    def _create(self, spec):
+        storage = self._storage_object(spec)
+        target = self.rts.Target(self.rts.FabricModule("iscsi"), spec["iqn"], mode="create")
+        tpg = self.rts.TPG(target, 1, mode="create")
+        for name, value in TPG_ATTRIBUTES.items():
+            tpg.set_attribute(name, value)
+        self.rts.NetworkPortal(tpg, spec["portal_address"], spec["portal_port"], mode="create")
+        self.rts.LUN(tpg, self.data_lun, storage)
+        tpg.enable = True
+        self._add_acl(tpg, spec)
+
+    def _add_acl(self, tpg, spec):
+        acl = self.rts.NodeACL(tpg, spec["initiator"], mode="create")
+        acl.chap_userid = spec["chap_user"]
+        acl.chap_password = spec["chap_password"]
+        tpg_lun = sorted(tpg.luns, key=lambda item: item.lun)[0]
+        self.rts.MappedLUN(acl, self.data_lun, tpg_lun)
+
+    def _set_acl(self, spec, current):
+        tpg = self._tpg(self._targets()[spec["iqn"]])
+        for acl in list(tpg.node_acls):
+            acl.delete()  # drops that initiator's session too: force was checked by the caller
+        self._add_acl(tpg, spec)
+
+    def _delete(self, iqn, force):
+        target = self._targets().get(iqn)
+        if target is None:
+            return
+        tpg = self._tpg(target)
+        storages = [lun.storage_object for lun in tpg.luns] if tpg is not None else []
+        target.delete()
+        for storage in storages:
+            if not list(storage.attached_luns):
+                storage.delete()
+
+    def _save(self, spec=None, removed_iqn=None):
+        self.files.makedirs(os.path.dirname(self.save_file))
+        self.rts.RTSRoot().save_to_file(self.save_file)
+        self.files.chmod_private(self.save_file)

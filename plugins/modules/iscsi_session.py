@@ -1,0 +1,312 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: iscsi_session
+short_description: Log a compute host in to (or safely out of) one iSCSI target
+description:
+  - Runs on the compute host, with open-iscsi's C(iscsiadm).
+  - V(present) discovers the target on O(portal) with SendTargets without touching existing
+    node records (C(-o nonpersistent)), creates the node record for exactly that portal with
+    C(node.startup=automatic) (the session comes back after a reboot) and CHAP, logs in, waits
+    for udev and returns the stable C(/dev/disk/by-path/...) link and the kernel name (C(sdX)).
+    When the session already exists and O(rescan=true), the session is rescanned so that a
+    grown LUN shows its new size.
+  - V(absent) detaches safely. It refuses while the disk or one of its partitions is mounted
+    (C(/proc/mounts)) or held (C(/sys/block/*/holders), for example by device-mapper) unless
+    O(force=true); then it flushes the buffers, deletes the SCSI device, logs out and deletes
+    the node record, so that neither a device nor a session is left behind.
+version_added: 0.1.0
+author:
+  - novavolume maintainers (!UNKNOWN)
+options:
+  portal:
+    description: IP address of the target's portal.
+    type: str
+    required: true
+  port:
+    description: TCP port of the portal.
+    type: int
+    default: 3260
+  target:
+    description: IQN of the target.
+    type: str
+    required: true
+  lun:
+    description: LUN of the volume in the target (RV(novavolume.lvm_iscsi.target_export#module:lun)).
+    type: int
+    default: 0
+  chap_username:
+    description: CHAP user for the login. Without it the node record uses no authentication.
+    type: str
+  chap_password:
+    description: CHAP secret for the login.
+    type: str
+  state:
+    description: V(present) logs in; V(absent) logs out and forgets the target.
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description: With O(state=absent), detach even while the disk is mounted or held.
+    type: bool
+    default: false
+  rescan:
+    description: With O(state=present) and an existing session, rescan it so a grown LUN shows its new size.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for udev's by-path link after the login.
+    type: int
+    default: 30
+requirements:
+  - open-iscsi (iscsiadm, iscsid) and udev
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Log in to myvolume's target
+  novavolume.lvm_iscsi.iscsi_session:
+    portal: 192.0.2.10
+    target: iqn.2010-10.org.openstack:myvolume
+    chap_username: "{{ export.chap_username }}"
+    chap_password: "{{ export.chap_password }}"
+  register: session
+
+- name: Log out of it (refused while mounted)
+  novavolume.lvm_iscsi.iscsi_session:
+    portal: 192.0.2.10
+    target: iqn.2010-10.org.openstack:myvolume
+    state: absent
+"""
+
+RETURN = r"""
+device:
+  description: Stable by-path link of the LUN.
+  returned: state=present, not in check mode on a fresh host
+  type: str
+  sample: /dev/disk/by-path/ip-192.0.2.10:3260-iscsi-iqn.2010-10.org.openstack:myvolume-lun-0
+kernel_name:
+  description: Kernel name of the disk.
+  returned: state=present, not in check mode on a fresh host
+  type: str
+  sample: sda
+size:
+  description: Size of the disk in bytes.
+  returned: when the disk exists
+  type: int
+session_id:
+  description: open-iscsi session id.
+  returned: when a session exists
+  type: int
+actions:
+  description: What was (or in check mode would be) done.
+  returned: always
+  type: list
+  elements: str
+  sample: [create node record, set node.startup, login]
+"""
+
+import ipaddress
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm, validation
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+
+
+def validate(params):
+    try:
+        ipaddress.ip_address(params["portal"])
+    except ValueError:
+        raise validation.ValidationError("invalid portal %r: the IP address of the target's portal is required" % params["portal"])
+    if not 0 < params["port"] < 65536:
+        raise validation.ValidationError("invalid port %r" % params["port"])
+    validation.iqn(params["target"], "target IQN")
+    if params["lun"] < 0 or params["timeout"] < 0:
+        raise validation.ValidationError("lun and timeout must not be negative")
+    if (params["chap_username"] is None) != (params["chap_password"] is None):
+        raise validation.ValidationError("give both chap_username and chap_password, or neither")
+
+
+def desired_settings(params):
+    settings = {"node.startup": "automatic"}
+    if params["chap_username"] is None:
+        settings["node.session.auth.authmethod"] = "None"
+    else:
+        settings["node.session.auth.authmethod"] = "CHAP"
+        settings["node.session.auth.username"] = params["chap_username"]
+        settings["node.session.auth.password"] = params["chap_password"]
+    return settings
+
+
+def masked(settings):
+    return dict(
+        (key, iscsiadm.MASK if key.endswith(".password") and value else value) for key, value in settings.items()
+    )
+
+
+def find_session(adm, target, portal):
+    for session in adm.sessions():
+        if session["target"] == target and session["portal"] == portal:
+            return session
+    return None
+
+
+def present(module, adm, view, result):
+    params = module.params
+    target, portal = params["target"], iscsiadm.portal_of(params["portal"], params["port"])
+    link = iscsiadm.by_path_link(params["portal"], params["port"], target, params["lun"])
+    session = find_session(adm, target, portal)
+    has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
+    actions = []
+
+    if session is None:
+        offered = [rec["target"] for rec in adm.discover(portal)]
+        if target not in offered:
+            module.fail_json(
+                msg="portal %s does not offer target %s to this initiator (offered: %s): is the export present and "
+                "this host's InitiatorName in its ACL?; nothing was changed" % (portal, target, ", ".join(offered) or "none"),
+                **result
+            )
+    if not has_record:
+        actions.append("create node record")
+    current = adm.record_settings(target, portal) if has_record else {}
+    wanted = desired_settings(params)
+    updates = [name for name in sorted(wanted) if current.get(name) != wanted[name]]
+    actions.extend("set %s" % name for name in updates)
+    if session is None:
+        actions.append("login")
+    result["diff"] = dict(
+        before=dict(session=session is not None, record=masked(dict((name, current.get(name)) for name in wanted)) if has_record else {}),
+        after=dict(session=True, record=masked(wanted)),
+    )
+    result.update(changed=bool(actions), actions=actions, device=link)
+
+    if module.check_mode:
+        name = view.resolve(link) if session is not None else None
+        if name:
+            result.update(kernel_name=name, size=view.size(name), session_id=session["sid"])
+        return
+
+    if not has_record:
+        adm.new_record(target, portal)
+    for name in updates:
+        adm.update(target, portal, name, wanted[name])
+    if session is None:
+        rc, out, err = adm.login(target, portal)
+        if rc not in (0, iscsiadm.RC_SESSION_EXISTS):
+            if not has_record:
+                adm.delete_record(target, portal)  # made by this run; leave nothing behind
+            reason = "CHAP authentication failed or this initiator is not allowed" if rc == iscsiadm.RC_AUTH_FAILED else "login failed"
+            lines = (err or out or "").strip().splitlines()
+            module.fail_json(
+                msg="login to %s at %s failed (rc=%s): %s: %s" % (target, portal, rc, reason, lines[-1] if lines else "no output"),
+                rc=rc, **result
+            )
+        session = find_session(adm, target, portal)
+
+    name = view.wait_for(link, params["timeout"])
+    if name is None:
+        if "login" in actions:
+            adm.logout(target, portal)
+            if not has_record:
+                adm.delete_record(target, portal)
+        module.fail_json(
+            msg="logged in to %s, but %s did not appear within %ss (no LUN %s for this initiator?); logged out again"
+            % (target, link, params["timeout"], params["lun"]),
+            **result
+        )
+    if "login" not in actions and params["rescan"] and session is not None:
+        before = view.size(name)
+        adm.rescan(session["sid"])
+        if view.size(name) != before:
+            actions.append("rescan (size %d -> %d)" % (before, view.size(name)))
+            result["changed"] = True
+    result.update(kernel_name=name, size=view.size(name), session_id=session["sid"] if session else None)
+
+
+def absent(module, adm, view, result):
+    params = module.params
+    target, portal = params["target"], iscsiadm.portal_of(params["portal"], params["port"])
+    link = iscsiadm.by_path_link(params["portal"], params["port"], target, params["lun"])
+    session = find_session(adm, target, portal)
+    has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
+    name = view.resolve(link) if session is not None else None
+
+    if name:
+        uses = iscsiadm.usage(view, name)
+        if uses and not params["force"]:
+            module.fail_json(
+                msg="/dev/%s (%s) is in use: %s; unmount or release it first, or use force=true; nothing was changed"
+                % (name, target, "; ".join(uses)),
+                **result
+            )
+    actions = (["flush and delete /dev/%s" % name] if name else []) + (["logout"] if session else [])
+    actions += ["delete node record"] if has_record else []
+    result.update(
+        changed=bool(actions),
+        actions=actions,
+        diff=dict(before=dict(session=session is not None, record=has_record, device=name), after=dict(session=False, record=False, device=None)),
+    )
+    if module.check_mode:
+        return
+    if name:
+        iscsiadm.blockdev_runner(module).run("flushbufs device", flushbufs=True, device="/dev/%s" % name)
+        view.delete_device(name)
+    if session:
+        adm.logout(target, portal)
+    if has_record:
+        adm.delete_record(target, portal)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            portal=dict(type="str", required=True),
+            port=dict(type="int", default=3260),
+            target=dict(type="str", required=True),
+            lun=dict(type="int", default=0),
+            chap_username=dict(type="str"),
+            chap_password=dict(type="str", no_log=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            force=dict(type="bool", default=False),
+            rescan=dict(type="bool", default=True),
+            timeout=dict(type="int", default=30),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        validate(module.params)
+    except validation.ValidationError as error:
+        module.fail_json(msg=str(error))
+
+    result = dict(changed=False, target=module.params["target"], actions=[])
+    adm, view = iscsiadm.Iscsiadm(module), iscsiadm.HostView()
+    try:
+        if module.params["state"] == "present":
+            present(module, adm, view, result)
+        else:
+            absent(module, adm, view, result)
+    except CommandError as error:
+        result.pop("diff", None)
+        module.fail_json(**dict(result, **error.fail_json_kwargs()))
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,357 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: target_export
+short_description: Export a volume over iSCSI to exactly one initiator, with CHAP
+description:
+  - Runs on the controller (the host with the volume group). Exports the logical volume
+    O(volume) as the target C(<target_prefix>:<volume>) with one LUN and an ACL for exactly one
+    initiator, which logs in with CHAP credentials generated for this attachment. Generated ACLs
+    (demo mode) are never used.
+  - The CHAP secret is kept in the backend's own saved configuration (LIO
+    C(/etc/rtslib-fb-target/saveconfig.json), tgt C(/etc/tgt/conf.d/<volume>.conf), iet
+    C(/etc/iet/ietd.conf), each mode 0600), so a re-run reuses it and reports no change.
+  - The attachment is recorded in the volume's LV tags (attach status, host, initiator,
+    mountpoint), where P(novavolume.lvm_iscsi.volume_info#module) reads it.
+  - A volume is attached to one initiator at a time. Exporting it to another one fails unless
+    O(force=true), which replaces the ACL and drops the old initiator's sessions.
+  - The C(iet) backend is tested with recorded command output only, because no distribution
+    this collection supports ships the iSCSI Enterprise Target any more.
+version_added: 0.1.0
+author:
+  - novavolume maintainers (!UNKNOWN)
+options:
+  volume:
+    description: Name of the volume (the logical volume in O(vg)).
+    type: str
+    required: true
+  vg:
+    description: Volume group holding the volume.
+    type: str
+    default: nova-volumes
+  state:
+    description: V(present) exports the volume to O(initiator_iqn); V(absent) removes the export and the attachment record.
+    type: str
+    choices: [present, absent]
+    default: present
+  initiator_iqn:
+    description: IQN of the attaching host's initiator, the only one allowed in. Required with O(state=present).
+    type: str
+  host:
+    description: Inventory name of the attaching host, recorded on the volume.
+    type: str
+  mountpoint:
+    description: Device name the user asked for (for example C(/dev/vdb)), recorded on the volume.
+    type: str
+  backend:
+    description: Target implementation on this host.
+    type: str
+    choices: [lio, tgt, iet]
+    default: lio
+  target_prefix:
+    description: IQN prefix of the target; the target is C(<target_prefix>:<volume>).
+    type: str
+    default: iqn.2010-10.org.openstack
+  portal_address:
+    description: Address the LIO portal listens on (tgt and iet listen on every address).
+    type: str
+    default: 0.0.0.0
+  portal_port:
+    description: TCP port of the LIO portal.
+    type: int
+    default: 3260
+  force:
+    description:
+      - With O(state=present), move the export from another initiator to this one.
+      - With O(state=absent), remove the export even while an initiator is logged in.
+    type: bool
+    default: false
+requirements:
+  - "lio: the Python library rtslib_fb (python3-rtslib-fb) and configfs"
+  - "tgt: tgtd running and tgtadm"
+  - "iet: ietd running and ietadm"
+notes:
+  - "Register the result with C(no_log: true): it carries the CHAP secret in RV(chap_password)."
+  - In check mode a first export returns freshly generated credentials that are not stored.
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Export myvolume to compute1
+  novavolume.lvm_iscsi.target_export:
+    volume: myvolume
+    initiator_iqn: iqn.1993-08.org.debian:01:compute1
+    host: compute1
+    mountpoint: /dev/vdb
+  register: export
+  no_log: true
+
+- name: Stop exporting it
+  novavolume.lvm_iscsi.target_export:
+    volume: myvolume
+    state: absent
+"""
+
+RETURN = r"""
+target_iqn:
+  description: IQN of the target.
+  returned: always
+  type: str
+  sample: iqn.2010-10.org.openstack:myvolume
+lun:
+  description: LUN of the volume in the target (0 with lio and iet; 1 with tgt, whose LUN 0 is its controller).
+  returned: always
+  type: int
+  sample: 0
+device:
+  description: Block device exported.
+  returned: when the volume exists
+  type: str
+  sample: /dev/nova-volumes/myvolume
+chap_username:
+  description: CHAP user of this attachment.
+  returned: state=present
+  type: str
+chap_password:
+  description: CHAP secret of this attachment. Keep the task C(no_log).
+  returned: state=present
+  type: str
+actions:
+  description: What was (or in check mode would be) done to the export.
+  returned: always
+  type: list
+  elements: str
+  sample: [create target, save configuration]
+attachment:
+  description:
+    - The attachment recorded on the volume after this run.
+    - When the volume is attached elsewhere and O(force) is not set, the current attachment (the run fails).
+  returned: always
+  type: dict
+  sample: {attach_status: attached, attached_host: compute1, attached_initiator: "iqn.1993-08.org.debian:01:compute1", mountpoint: /dev/vdb}
+"""
+
+import ipaddress
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, validation, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import (
+    SECRET_MASK,
+    BackendError,
+    export_view,
+    new_chap_credentials,
+)
+
+ATTACHMENT_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
+
+
+def validate(params):
+    volume = validation.volume_name(params["volume"])
+    validation.vg_name(params["vg"])
+    target_iqn = validation.iqn("%s:%s" % (params["target_prefix"], volume), "target IQN")
+    if params["initiator_iqn"] is not None:
+        validation.iqn(params["initiator_iqn"], "initiator IQN")
+    if params["mountpoint"] is not None:
+        validation.absolute_path(params["mountpoint"], "mountpoint")
+    if params["host"] is not None and (not params["host"].strip() or any(c.isspace() for c in params["host"])):
+        raise validation.ValidationError("invalid host %r: give the inventory name of the attaching host" % params["host"])
+    try:
+        ipaddress.ip_address(params["portal_address"])
+    except ValueError:
+        raise validation.ValidationError("invalid portal_address %r: an IP address is required" % params["portal_address"])
+    if not 0 < params["portal_port"] < 65536:
+        raise validation.ValidationError("invalid portal_port %r" % params["portal_port"])
+    return target_iqn
+
+
+def scrub(value, secret):
+    """`value` with every occurrence of `secret` masked (failed commands echo their argv)."""
+    if isinstance(value, dict):
+        return dict((key, scrub(item, secret)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [scrub(item, secret) for item in value]
+    if isinstance(value, str) and secret:
+        return value.replace(secret, SECRET_MASK)
+    return value
+
+
+def fail(module, result, **details):
+    """fail_json without the secret: a failure's output ends up in logs."""
+    secret = result.pop("chap_password", None)
+    result.pop("diff", None)
+    details = dict(result, **details)
+    module.fail_json(**scrub(details, secret))
+
+
+def set_tags(module, vg, volume, add, delete):
+    if add or delete:
+        lvm.lvchange_runner(module).run("add_tags del_tags lv", add_tags=add, del_tags=delete, lv="%s/%s" % (vg, volume))
+
+
+def attachment_of(meta):
+    return dict((key, meta[key]) for key in ATTACHMENT_KEYS if meta.get(key) is not None)
+
+
+def present(module, backend, target_iqn, volume_lv, result):
+    params = module.params
+    vg, volume, initiator = params["vg"], params["volume"], params["initiator_iqn"]
+    meta = volume_meta.decode(volume_lv["tags"])
+    current = backend.export(target_iqn)
+
+    others = set((current or {}).get("acls") or [])
+    if meta.get("attached_initiator"):
+        others.add(meta["attached_initiator"])
+    others.discard(initiator)
+    if others and not params["force"]:
+        module.fail_json(
+            msg="volume %s is attached to %s (initiator %s): detach it first, or use force=true to move it "
+            "(the other host loses the disk); nothing was changed"
+            % (volume, meta.get("attached_host") or "another host", ", ".join(sorted(others))),
+            attachment=attachment_of(meta),
+            **result
+        )
+
+    # Reuse the credentials of this attachment, live or saved, so that a re-run changes nothing
+    # and an export put back after drift lets the initiator's session recover by itself.
+    user = ((current or {}).get("chap_users") or {}).get(initiator)
+    secret = backend.chap_secret(target_iqn, initiator) if user else None
+    if not (user and secret):
+        user, secret = backend.saved_credentials(target_iqn, initiator) or new_chap_credentials(volume)
+    spec = dict(
+        iqn=target_iqn,
+        device=volume_lv.get("path") or "/dev/%s/%s" % (vg, volume),
+        initiator=initiator,
+        chap_user=user,
+        chap_password=secret,
+        portal_address=params["portal_address"],
+        portal_port=params["portal_port"],
+    )
+    actions = backend.plan(spec)
+    desired = dict(
+        attach_status="attached", attached_host=params["host"], attached_initiator=initiator, mountpoint=params["mountpoint"]
+    )
+    add, delete = volume_meta.tag_changes(volume_lv["tags"], desired)
+    after_export = dict(iqn=target_iqn, device=spec["device"], lun=backend.data_lun, acls=[initiator], chap_users={initiator: user})
+    result.update(
+        changed=bool(actions or add or delete),
+        actions=actions,
+        device=spec["device"],
+        chap_username=user,
+        chap_password=secret,
+        attachment=attachment_of(desired),
+        diff=dict(
+            before=dict(export=export_view(current), attachment=attachment_of(meta)),
+            after=dict(export=export_view(after_export), attachment=attachment_of(desired)),
+        ),
+    )
+    if module.check_mode:
+        return
+    backend.ensure_export(spec)
+    try:
+        set_tags(module, vg, volume, add, delete)
+    except CommandError:
+        if current is None:
+            backend.remove_export(target_iqn, force=True)  # this run made it: do not leave it behind
+        raise
+
+
+def absent(module, backend, target_iqn, volume_lv, result):
+    params = module.params
+    current = backend.export(target_iqn)
+    meta = volume_meta.decode(volume_lv["tags"]) if volume_lv else {}
+    if current is not None and not params["force"]:
+        active = backend.sessions(target_iqn)
+        if active:
+            module.fail_json(
+                msg="volume %s is in use: %s is logged in to %s; detach it on the compute host first "
+                "(iscsi_session state=absent) or use force=true; nothing was changed"
+                % (params["volume"], ", ".join(active), target_iqn),
+                **result
+            )
+    removing = current is not None or backend.persisted_elsewhere(target_iqn)
+    add, delete = volume_meta.tag_changes(volume_lv["tags"], dict.fromkeys(ATTACHMENT_KEYS)) if volume_lv else ([], [])
+    result.update(
+        changed=bool(removing or add or delete),
+        actions=["delete target", "save configuration"] if removing else [],
+        attachment={},
+        diff=dict(
+            before=dict(export=export_view(current), attachment=attachment_of(meta)),
+            after=dict(export={}, attachment={}),
+        ),
+    )
+    if volume_lv:
+        result["device"] = volume_lv.get("path")
+    if module.check_mode:
+        return
+    backend.remove_export(target_iqn, force=params["force"])
+    if volume_lv:
+        set_tags(module, params["vg"], params["volume"], add, delete)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            volume=dict(type="str", required=True),
+            vg=dict(type="str", default="nova-volumes"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            initiator_iqn=dict(type="str"),
+            host=dict(type="str"),
+            mountpoint=dict(type="str"),
+            backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
+            target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
+            portal_address=dict(type="str", default="0.0.0.0"),
+            portal_port=dict(type="int", default=3260),
+            force=dict(type="bool", default=False),
+        ),
+        required_if=[("state", "present", ("initiator_iqn",))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        target_iqn = validate(params)
+    except validation.ValidationError as error:
+        module.fail_json(msg=str(error))
+
+    backend = load_backend(module, params["backend"])
+    result = dict(changed=False, target_iqn=target_iqn, lun=backend.data_lun, actions=[])
+    try:
+        volume_lv = None
+        for lv in lvm.read_lvs(module, params["vg"]):
+            if lv["name"] == params["volume"] and not lv["is_snapshot"]:
+                volume_lv = lv
+        if params["state"] == "present":
+            if volume_lv is None:
+                module.fail_json(
+                    msg="volume %s does not exist in volume group %s; nothing was exported" % (params["volume"], params["vg"]),
+                    **result
+                )
+            present(module, backend, target_iqn, volume_lv, result)
+        else:
+            absent(module, backend, target_iqn, volume_lv, result)
+    except CommandError as error:
+        fail(module, result, **error.fail_json_kwargs())
+    except BackendError as error:
+        fail(module, result, msg=str(error))
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

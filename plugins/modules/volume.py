@@ -1,0 +1,545 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: volume
+short_description: Create, grow, shrink and delete block volumes (LVs) in the volume group
+version_added: 0.1.0
+description:
+  - A volume is a logical volume in the volume group O(vg) on the controller, named by its id
+    (for example C(volume-00000001)), like C(nova volume-create), C(nova volume-delete).
+  - The volume's metadata (display name, type, creation time, attachment) lives in the LV's own
+    tags, so there is no separate database that can disagree with the disks.
+  - Give one volume with O(name), or many with O(volumes); many volumes are converged with one
+    C(vgs) and one C(lvs) read and then only the commands that change something.
+  - Every input is checked before anything changes (names, sizes, the volume group, the free
+    space needed by all creations and growths together, duplicate names).
+  - Snapshots in the volume group are never treated as volumes; O(prune) leaves them alone.
+author:
+  - novavolume maintainers (!UNKNOWN)
+requirements:
+  - lvm2 on the managed host
+  - for deleting exported volumes with O(force), the target backend's tools (see O(target_backend))
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+options:
+  name:
+    description:
+      - The volume's id, used as the LV name and as the last part of its target IQN.
+      - 1-63 lower-case letters, digits, C(.) or C(-), starting with a letter or digit.
+      - Mutually exclusive with O(volumes).
+    type: str
+  display_name:
+    description: Free text name shown by M(novavolume.lvm_iscsi.volume_info). Kept as it is when omitted.
+    type: str
+  size:
+    description:
+      - The size. A number is in GB (binary GB, as LVM counts, so V(10) is 10 GiB); a string may
+        carry a unit (V(512M), V(10G), V(1T)). Rounded up to whole extents of the volume group.
+      - Required to create a volume. A larger size grows the volume with C(lvextend).
+      - A smaller size is refused unless O(force); see O(force) for when even that is refused.
+    type: raw
+  volume_type:
+    description: Free text volume type. Kept as it is when omitted.
+    type: str
+  state:
+    description: Whether the volume (or, with O(volumes), each item's default) should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  volumes:
+    description:
+      - Many volumes in one call; each item takes the same keys as the single-volume options.
+      - Mutually exclusive with O(name).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The volume's id, as O(name).
+        type: str
+        required: true
+      display_name:
+        description: As O(display_name).
+        type: str
+      size:
+        description: As O(size).
+        type: raw
+      volume_type:
+        description: As O(volume_type).
+        type: str
+      state:
+        description: As O(state); defaults to O(state).
+        type: str
+        choices: [present, absent]
+  prune:
+    description:
+      - With O(volumes), also delete every volume of the volume group that the list does not name.
+        Snapshots are never pruned. Volumes in use are refused as for O(state=absent).
+    type: bool
+    default: false
+  vg:
+    description: The volume group holding the volumes.
+    type: str
+    default: nova-volumes
+  force:
+    description:
+      - Shrink a volume to a smaller O(size). Data beyond the new size is lost, so a shrink is
+        refused even with O(force) while the volume is exported, recorded as attached, open, or
+        has snapshots; shrink a file system inside it first.
+      - Delete a volume that is exported or recorded as attached; the export is removed first
+        (through O(target_backend)) and the attachment tags are cleared, then its snapshots and
+        the volume are removed. A compute host still logged in loses the disk.
+    type: bool
+    default: false
+  target_backend:
+    description: The iSCSI target implementation whose exports are checked before a delete or shrink.
+    type: str
+    choices: [lio, tgt, iet]
+    default: lio
+  target_prefix:
+    description: The target IQN of a volume is C(<target_prefix>:<name>).
+    type: str
+    default: iqn.2010-10.org.openstack
+notes:
+  - The target backend is consulted only when a volume is to be deleted or shrunk, so a run that
+    only creates or grows volumes needs nothing but LVM.
+seealso:
+  - module: novavolume.lvm_iscsi.volume_info
+  - module: community.general.lvol
+"""
+
+EXAMPLES = r"""
+- name: Create a 10 GB volume (nova volume-create --display_name myvolume 10)
+  novavolume.lvm_iscsi.volume:
+    name: volume-00000001
+    display_name: myvolume
+    size: 10
+
+- name: Grow it to 12 GB
+  novavolume.lvm_iscsi.volume:
+    name: volume-00000001
+    size: 12
+
+- name: Delete it (refused while exported or attached)
+  novavolume.lvm_iscsi.volume:
+    name: volume-00000001
+    state: absent
+
+- name: Converge many volumes in one call, deleting any volume not listed
+  novavolume.lvm_iscsi.volume:
+    volumes:
+      - name: volume-00000001
+        display_name: db
+        size: 10
+        volume_type: ssd
+      - name: volume-00000002
+        size: 512M
+    prune: true
+"""
+
+RETURN = r"""
+volumes:
+  description: One entry per volume named or pruned, in the order given (pruned ones last).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The volume's id (LV name).
+      type: str
+      sample: volume-00000001
+    state:
+      description: V(present) or V(absent) after the run (or after it would run, in check mode).
+      type: str
+      sample: present
+    actions:
+      description: What was (or would be) done, in order; empty when nothing changed.
+      type: list
+      elements: str
+      sample: [create]
+    size:
+      description: Size in GB (GiB), after the run; null when absent.
+      type: float
+      sample: 10
+    size_bytes:
+      description: Size in bytes, after the run; null when absent.
+      type: int
+      sample: 10737418240
+    display_name:
+      description: Display name from the tags.
+      type: str
+      sample: myvolume
+    volume_type:
+      description: Volume type from the tags.
+      type: str
+      sample: ssd
+    created_at:
+      description: Creation time (UTC, ISO 8601) from the tags.
+      type: str
+      sample: "2026-11-24T20:28:00Z"
+    path:
+      description: The LV's device path; null when absent.
+      type: str
+      sample: /dev/nova-volumes/volume-00000001
+volume:
+  description: With O(name), the single entry of RV(volumes).
+  returned: when O(name) is given
+  type: dict
+  sample: {name: volume-00000001, state: present, actions: [create], size: 10}
+diff:
+  description: Before and after of each changed volume (size in GB, display name, type), keyed by name.
+  returned: when diff mode is on
+  type: dict
+"""
+
+import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, validation, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
+
+VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "state")
+ATTACH_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def desired_volumes(params):
+    """The validated list of wanted volumes (sizes in bytes); all problems in one message."""
+    if params["name"] is not None:
+        if params["prune"]:
+            raise ValidationError("prune needs a volumes list, not a single name")
+        items = [dict((key, params[key]) for key in VOLUME_KEYS)]
+    else:
+        items = [dict(item) for item in params["volumes"]]
+    errors, seen, wanted = [], set(), []
+    for item in items:
+        item["state"] = item.get("state") or params["state"]
+        try:
+            validation.volume_name(item["name"])
+            if lvm.reserved_lv_name(item["name"]):
+                raise ValidationError(
+                    "invalid volume name %r: LVM reserves names starting with %s"
+                    % (item["name"], " or ".join(lvm.RESERVED_LV_PREFIXES))
+                )
+            if item["name"] in seen:
+                raise ValidationError("volume %r is listed more than once" % (item["name"],))
+            seen.add(item["name"])
+            if item.get("size") is not None:
+                item["size_bytes"] = validation.size_bytes(item["size"])
+            else:
+                item["size_bytes"] = None
+        except ValidationError as error:
+            errors.append(str(error))
+            continue
+        wanted.append(item)
+    try:
+        validation.vg_name(params["vg"])
+        validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
+    except ValidationError as error:
+        errors.append(str(error))
+    if errors:
+        raise ValidationError("; ".join(errors))
+    return wanted
+
+
+class Plan:
+    """What one run will do, worked out from one vgs and one lvs read before anything changes."""
+
+    def __init__(self, vg, lvs):
+        self.vg = vg
+        self.lvs = dict((lv["name"], lv) for lv in lvs)
+        self.entries = []  # dicts: name, lv (current or None), steps [(kind, args...)], item
+        self.errors = []
+
+    def snapshots_of(self, name):
+        return [lv["name"] for lv in self.lvs.values() if lv["is_snapshot"] and lv["origin"] == name]
+
+    def add(self, item, force):
+        name = item["name"]
+        lv = self.lvs.get(name)
+        entry = dict(name=name, lv=lv, item=item, steps=[])
+        if lv is not None and not lvm.is_volume(lv):
+            what = "a snapshot of %s" % lv["origin"] if lv["is_snapshot"] else "not a volume (lv_attr %s)" % lv["attr"]
+            self.errors.append("%s in volume group %s is %s; it is not managed as a volume" % (name, self.vg["name"], what))
+            return
+        if item["state"] == "absent":
+            if lv is not None:
+                entry["steps"].append(("remove",))
+        elif lv is None:
+            if item["size_bytes"] is None:
+                self.errors.append("volume %s does not exist: its size is needed to create it" % name)
+                return
+            meta = dict(display_name=item.get("display_name"), volume_type=item.get("volume_type"), created_at=utc_now())
+            size = lvm.round_up_to_extent(item["size_bytes"], self.vg["extent_size"])
+            entry["steps"].append(("create", size, volume_meta.encode(meta)))
+        else:
+            if item["size_bytes"] is not None:
+                size = lvm.round_up_to_extent(item["size_bytes"], self.vg["extent_size"])
+                if size > lv["size"]:
+                    entry["steps"].append(("grow", size))
+                elif size < lv["size"]:
+                    if not force:
+                        self.errors.append(
+                            "refusing to shrink volume %s from %s to %s: data beyond the new size "
+                            "would be lost (use force, after shrinking any file system inside it)"
+                            % (name, lvm.gb_text(lv["size"]), lvm.gb_text(size))
+                        )
+                        return
+                    entry["steps"].append(("shrink", size))
+            wanted_meta = dict((key, item[key]) for key in ("display_name", "volume_type") if item.get(key) is not None)
+            add, delete = volume_meta.tag_changes(lv["tags"], wanted_meta)
+            if add or delete:
+                entry["steps"].append(("tags", add, delete))
+        self.entries.append(entry)
+
+    def prune(self, listed):
+        for name in sorted(self.lvs):
+            if name not in listed and lvm.is_volume(self.lvs[name]):
+                item = dict(name=name, state="absent", size_bytes=None)
+                self.entries.append(dict(name=name, lv=self.lvs[name], item=item, steps=[("remove",)]))
+
+    def needs_exports(self):
+        return any(step[0] in ("remove", "shrink") for entry in self.entries for step in entry["steps"])
+
+    def check_users(self, exports, prefix, force):
+        """Refuse deletes and shrinks of volumes that someone uses (deletes: unless force)."""
+        for entry in self.entries:
+            kinds = [step[0] for step in entry["steps"]]
+            if not ("remove" in kinds or "shrink" in kinds):
+                continue
+            lv = entry["lv"]
+            meta = volume_meta.decode(lv["tags"])
+            export = lvm.find_export(exports, prefix, self.vg["name"], entry["name"])
+            snapshots = self.snapshots_of(entry["name"])
+            reasons = lvm.users_of_volume(lv, meta, export, snapshots)
+            entry.update(export=export, meta=meta, snapshots=snapshots)
+            if not reasons:
+                continue
+            if "shrink" in kinds:
+                self.errors.append("refusing to shrink volume %s even with force: %s" % (entry["name"], "; ".join(reasons)))
+            elif not force:
+                self.errors.append(
+                    "refusing to delete volume %s: %s (detach it first, or use force)" % (entry["name"], "; ".join(reasons))
+                )
+
+    def check_free_space(self):
+        """Removals and shrinks run first, so the space they free counts for creations and growths."""
+        needed = 0
+        for entry in self.entries:
+            current = entry["lv"]["size"] if entry["lv"] else 0
+            for step in entry["steps"]:
+                if step[0] == "create":
+                    needed += step[1]
+                elif step[0] in ("grow", "shrink"):
+                    needed += step[1] - current
+                elif step[0] == "remove":
+                    needed -= current
+        if needed > self.vg["free"]:
+            self.errors.append(
+                "not enough free space in volume group %s: the changes need %s more, %s are free"
+                % (self.vg["name"], lvm.gb_text(needed), lvm.gb_text(self.vg["free"]))
+            )
+
+
+def describe(name, lv, vg_name):
+    """The volume's state as returned and diffed; None when it does not exist."""
+    if lv is None:
+        return None
+    meta = volume_meta.decode(lv["tags"])
+    return dict(
+        size=lvm.size_gb(lv["size"]),
+        size_bytes=lv["size"],
+        display_name=meta.get("display_name"),
+        volume_type=meta.get("volume_type"),
+        created_at=meta.get("created_at"),
+        path=lv.get("path") or "/dev/%s/%s" % (vg_name, name),
+    )
+
+
+def expected_after(entry, vg_name):
+    """The LV as it will be once the entry's steps ran (used for results and check mode)."""
+    lv = dict(entry["lv"]) if entry["lv"] else None
+    for step in entry["steps"]:
+        if step[0] == "create":
+            lv = dict(size=step[1], tags=step[2], path="/dev/%s/%s" % (vg_name, entry["name"]))
+        elif step[0] in ("grow", "shrink"):
+            lv["size"] = step[1]
+        elif step[0] == "tags":
+            lv["tags"] = sorted(set(lv["tags"]) - set(step[2]) | set(step[1]))
+        elif step[0] == "remove":
+            lv = None
+    return lv
+
+
+class Executor:
+    """Runs the steps, one runner per command family."""
+
+    def __init__(self, module, vg_name, backend):
+        self.module = module
+        self.vg_name = vg_name
+        self.backend = backend
+        self.lvcreate = lvm.lvcreate_runner(module)
+        self.lvextend = lvm.lvresize_runner(module, "lvextend")
+        self.lvreduce = lvm.lvresize_runner(module, "lvreduce")
+        self.lvchange = lvm.lvchange_runner(module)
+        self.lvremove = lvm.lvremove_runner(module)
+
+    def lv(self, name):
+        return "%s/%s" % (self.vg_name, name)
+
+    def run(self, entry):
+        for step in entry["steps"]:
+            getattr(self, "do_" + step[0])(entry, *step[1:])
+
+    def do_create(self, entry, size, tags):
+        self.lvcreate.run("yes wipe size_bytes name tags vg", yes=True, wipe=True, size_bytes=size, name=entry["name"], tags=tags, vg=self.vg_name)
+
+    def do_grow(self, entry, size):
+        self.lvextend.run("size_bytes lv", size_bytes=size, lv=self.lv(entry["name"]))
+
+    def do_shrink(self, entry, size):
+        self.lvreduce.run("force size_bytes lv", force=True, size_bytes=size, lv=self.lv(entry["name"]))
+
+    def do_tags(self, entry, add, delete):
+        self.lvchange.run("del_tags add_tags lv", add_tags=add, del_tags=delete, lv=self.lv(entry["name"]))
+
+    def do_remove(self, entry):
+        # Only reached with nobody using the volume, or with force: then undo the export and the
+        # attachment record first, so that a failed lvremove leaves no export of a half-deleted volume.
+        if entry.get("export") is not None:
+            self.backend.remove_export(entry["export"]["iqn"], force=True)
+        attach_prefixes = tuple("%s%s=" % (volume_meta.TAG_PREFIX, key) for key in ATTACH_KEYS)
+        attach_tags = [tag for tag in entry["lv"]["tags"] if tag.startswith(attach_prefixes)]
+        if attach_tags:
+            self.lvchange.run("del_tags lv", del_tags=sorted(attach_tags), lv=self.lv(entry["name"]))
+        for snapshot in entry.get("snapshots") or []:
+            self.lvremove.run("yes lv", yes=True, lv=self.lv(snapshot))
+        self.lvremove.run("yes lv", yes=True, lv=self.lv(entry["name"]))
+
+
+def entry_result(entry, vg_name):
+    """(returned entry, diff before, diff after) of one planned volume."""
+    state_after = describe(entry["name"], expected_after(entry, vg_name), vg_name)
+    result = dict(name=entry["name"], state="present" if state_after else "absent", actions=[step[0] for step in entry["steps"]])
+    result.update(state_after or dict(size=None, size_bytes=None, path=None))
+    old = describe(entry["name"], entry["lv"], vg_name)
+    diff_keys = ("size", "display_name", "volume_type")
+    before = dict((key, old[key]) for key in diff_keys) if old else "absent"
+    after = dict((key, state_after[key]) for key in diff_keys) if state_after else "absent"
+    return result, before, after
+
+
+# Removals, then shrinks, run before anything that needs space: the free-space check counts on it.
+PHASES = dict(remove=0, shrink=1)
+
+
+def apply_plan(module, plan, executor):
+    ordered = sorted((entry for entry in plan.entries if entry["steps"]), key=lambda entry: PHASES.get(entry["steps"][0][0], 2))
+    done = []
+    for entry in ordered:
+        try:
+            executor.run(entry)
+        except (CommandError, BackendError) as error:
+            details = error.fail_json_kwargs() if isinstance(error, CommandError) else dict(msg=str(error))
+            details["msg"] = "volume %s: %s (done before it: %s)" % (
+                entry["name"], details["msg"], ", ".join(done) or "nothing")
+            module.fail_json(changed=bool(done), **details)
+        done.append("%s %s" % ("/".join(step[0] for step in entry["steps"]), entry["name"]))
+
+
+def main():
+    volume_spec = dict(
+        name=dict(type="str", required=True),
+        display_name=dict(type="str"),
+        size=dict(type="raw"),
+        volume_type=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"]),
+    )
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str"),
+            display_name=dict(type="str"),
+            size=dict(type="raw"),
+            volume_type=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            volumes=dict(type="list", elements="dict", options=volume_spec),
+            prune=dict(type="bool", default=False),
+            vg=dict(type="str", default="nova-volumes"),
+            force=dict(type="bool", default=False),
+            target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
+            target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
+        ),
+        mutually_exclusive=[("name", "volumes")],
+        required_one_of=[("name", "volumes")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        wanted = desired_volumes(params)
+    except ValidationError as error:
+        module.fail_json(msg=str(error))
+
+    vg_name = params["vg"]
+    try:
+        vg = lvm.read_vg(module, vg_name)
+        if vg is None:
+            module.fail_json(msg="volume group %s does not exist on this host" % vg_name)
+        plan = Plan(vg, lvm.read_lvs(module, vg_name))
+    except CommandError as error:
+        module.fail_json(**error.fail_json_kwargs())
+
+    for item in wanted:
+        plan.add(item, params["force"])
+    if params["prune"]:
+        plan.prune(set(item["name"] for item in wanted))
+    backend = None
+    if not plan.errors and plan.needs_exports():
+        backend = load_backend(module, params["target_backend"])
+        try:
+            exports = backend.exports()
+        except BackendError as error:
+            module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
+        plan.check_users(exports, params["target_prefix"], params["force"])
+    plan.check_free_space()
+    if plan.errors:
+        module.fail_json(msg="; ".join(plan.errors))
+
+    changed = any(entry["steps"] for entry in plan.entries)
+    if not module.check_mode:
+        apply_plan(module, plan, Executor(module, vg_name, backend))
+    results, before, after = [], {}, {}
+    for entry in plan.entries:
+        result, old, new = entry_result(entry, vg_name)
+        results.append(result)
+        if entry["steps"]:
+            before[entry["name"]], after[entry["name"]] = old, new
+
+    output = dict(changed=changed, volumes=results)
+    if params["name"] is not None:
+        output["volume"] = results[0]
+    if module._diff:
+        output["diff"] = dict(before=before, after=after)
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: volume_backup
+short_description: Consistent, used-data-only archives of volumes from LVM snapshots
+description:
+  - Runs on the controller that holds the volume group. For one volume or every volume of the
+    volume group (snapshots excluded) it takes an LVM snapshot (also while the volume is attached
+    and in use), finds the partitions inside it with C(kpartx) when the instance partitioned the
+    volume, mounts each file system read-only without journal replay (ext3/ext4 C(noload), xfs
+    C(norecovery,nouuid)), and archives only the used data with C(tar).
+  - The archive is compressed by C(pigz) (gzip format, C(.tar.gz), all cores) or C(zstd)
+    (C(.tar.zst)); the checksum is computed while the archive is written, so the data is read
+    once. The archive is written under a temporary name and renamed when complete; beside it are
+    the checksum file in C(sha1sum)/C(sha256sum) format and a JSON manifest (volume, times, sizes,
+    checksum, partition layout, tool version).
+  - Files go to I(destination)/<volume>/<volume>_<YYYYmmddTHHMMSSZ>.tar.gz (+ C(.sha1), C(.json)).
+  - While archiving, the snapshot's fill level is watched; if it fills up the archive is
+    discarded and the volume's backup fails. With I(grow_snapshot_at) the snapshot is extended
+    before that point when the volume group has room.
+  - Everything the run created is always removed, also on failure (a full destination, a filled
+    snapshot, a failing command); mounts, kpartx maps (C(dmsetup remove) when kpartx reports the
+    map busy), the snapshot and the temporary file.
+  - Retention removes backups older than I(retention_days) but always keeps the newest
+    I(keep_min) good backups of each volume backed up in this run (good means the manifest, the
+    archive and the checksum file are all present).
+  - A report (start time, retention, per volume duration and archive size, total size of the
+    backups, used percentage of the destination, total time) is returned and written to
+    I(report_file). Mailing it is left to the playbook (see C(playbooks/volume_backup.yml)).
+  - A pre-backup hook (for example a database dump) runs on the host the volume is attached to,
+    which this module cannot reach; the playbook runs it there and passes its outcome in
+    I(hook_results). A volume whose hook failed is not backed up and is reported as failed.
+  - The run fails when any volume's backup failed; the volumes that succeeded keep their backups.
+version_added: "0.1.0"
+author:
+  - novavolume maintainers (!UNKNOWN)
+options:
+  volume:
+    description: The volume (LV name) to back up. Give either I(volume) or I(all).
+    type: str
+  all:
+    description: Back up every volume of the volume group (snapshots excluded).
+    type: bool
+    default: false
+  vg:
+    description: The volume group holding the volumes.
+    type: str
+    default: nova-volumes
+  destination:
+    description: Absolute path of the folder receiving the backups (created if missing).
+    type: path
+    required: true
+  snapshot_size:
+    description:
+      - Size of the LVM snapshot, a number of GB or a number with a unit (C(512M), C(2G)).
+      - Defaults to the origin's size, which cannot fill up. The run refuses a volume whose
+        snapshot does not fit into the volume group's free space before creating anything.
+    type: str
+  grow_snapshot_at:
+    description:
+      - When the snapshot's fill level reaches this percentage during the backup, extend it
+        (by its size, at most by the origin's size) if the volume group has the room.
+    type: int
+  compression:
+    description: C(gzip) writes C(.tar.gz) with C(pigz) on all cores; C(zstd) writes C(.tar.zst).
+    type: str
+    choices: [gzip, zstd]
+    default: gzip
+  checksum:
+    description: Checksum algorithm; the file C(<archive>.<algorithm>) is in C(sha1sum)/C(sha256sum) format.
+    type: str
+    choices: [sha1, sha256]
+    default: sha1
+  excludes:
+    description:
+      - Paths relative to the root of each file system that are not archived.
+      - C(lost+found) is always excluded.
+    type: list
+    elements: str
+    default: []
+  retention_days:
+    description: Remove backups older than this many days (of the volumes backed up in this run). No retention when unset.
+    type: int
+  keep_min:
+    description: The newest good backups of each volume that retention always keeps.
+    type: int
+    default: 1
+  report_file:
+    description: Where the text report is written. Defaults to I(destination)/backup-report.txt.
+    type: path
+  work_dir:
+    description: Folder for the read-only mounts (one sub-folder per volume).
+    type: path
+    default: /run/novavolume-backup
+  hook_results:
+    description:
+      - Outcome of the pre-backup hook per volume, keyed by volume name, each a dict with at least
+        C(host) and C(rc) (for example the registered result of a delegated command).
+      - A volume whose hook returned a non-zero C(rc) is not backed up.
+    type: dict
+    default: {}
+notes:
+  - Check mode reports which volumes would be backed up and which backups retention would
+    remove, after checking the volume group's free space; it creates nothing.
+  - The module does not support diff mode; the report describes the changes.
+  - Restore with M(novavolume.lvm_iscsi.volume_restore).
+requirements: [lvm2, kpartx, tar, pigz or gzip, zstd (for zstd), util-linux (blkid, mount, sfdisk)]
+"""
+
+EXAMPLES = r"""
+- name: Back up one volume while it is attached
+  novavolume.lvm_iscsi.volume_backup:
+    volume: volume-00000001
+    destination: /srv/backups/volumes
+
+- name: Back up everything nightly with zstd, keep two weeks but at least 2 per volume
+  novavolume.lvm_iscsi.volume_backup:
+    all: true
+    destination: /srv/backups/volumes
+    compression: zstd
+    excludes: [tmp, var/cache]
+    retention_days: 14
+    keep_min: 2
+    snapshot_size: 2G
+    grow_snapshot_at: 80
+"""
+
+RETURN = r"""
+backups:
+  description: The volumes backed up, with archive path, size and checksum.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{volume: volume-1, status: ok, archive: /srv/backups/volume-1/volume-1_20261124T210000Z.tar.gz,
+            archive_size: 1048576, checksum: "3f786850e387550fdab836ed7e6dc881de23001b", duration_seconds: 3.2}]
+removed:
+  description: Backups removed by retention (volume, backup stem, files).
+  returned: always
+  type: list
+  elements: dict
+report:
+  description:
+    - The report; C(volumes) has one entry per volume (status C(ok), C(failed) or, in check mode,
+      C(would back up)), C(total_backups_size) is in bytes.
+  returned: always
+  type: dict
+  sample: {started_at: "2026-11-24T21:00:00Z", retention_days: 7, keep_min: 1, volumes: [],
+           removed: [], total_backups_size: 1048576, destination_used_percent: 12.5, total_seconds: 4.1, failed: 0}
+report_text:
+  description: The report as written to I(report_file).
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            volume=dict(type="str"),
+            all=dict(type="bool", default=False),
+            vg=dict(type="str", default="nova-volumes"),
+            destination=dict(type="path", required=True),
+            snapshot_size=dict(type="str"),
+            grow_snapshot_at=dict(type="int"),
+            compression=dict(type="str", choices=["gzip", "zstd"], default="gzip"),
+            checksum=dict(type="str", choices=["sha1", "sha256"], default="sha1"),
+            excludes=dict(type="list", elements="str", default=[]),
+            retention_days=dict(type="int"),
+            keep_min=dict(type="int", default=1),
+            report_file=dict(type="path"),
+            work_dir=dict(type="path", default="/run/novavolume-backup"),
+            hook_results=dict(type="dict", default={}),
+        ),
+        mutually_exclusive=[("volume", "all")],
+        supports_check_mode=True,
+    )
+    try:
+        options = backup.options_from_params(module.params)
+    except ValidationError as error:
+        module.fail_json(msg=str(error))
+    try:
+        result, failures = backup.run_backups(module, options, check_mode=module.check_mode)
+    except CommandError as error:
+        module.fail_json(**error.fail_json_kwargs())
+    except backup.BackupError as error:
+        module.fail_json(msg=str(error))
+    if failures:
+        module.fail_json(msg="; ".join(failures), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: volume_info
+short_description: List volumes with their status, like C(nova volume-list)
+version_added: 0.1.0
+description:
+  - Lists the volumes (LVs) of the volume group O(vg) with the columns of C(nova volume-list)
+    (ID, Status, Display Name, Size, Volume Type, Attached to) plus mountpoint, device path and
+    creation time; snapshots are listed apart, with their origin.
+  - The status is derived from LVM, the target's exports and the volume's tags, with one C(vgs),
+    one C(lvs) and one read of the target backend's exports.
+  - V(available) means no attachment is recorded and no export exists; V(in-use) means an
+    attachment is recorded and the volume is exported with the attached initiator in its ACL;
+    V(attaching) and V(detaching) come from the recorded attachment status; anything else is
+    V(error) with RV(volumes[].status_reason) saying what disagrees.
+author:
+  - novavolume maintainers (!UNKNOWN)
+requirements:
+  - lvm2 on the managed host
+  - the target backend's tools (see O(target_backend))
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: The module only reads.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+options:
+  vg:
+    description: The volume group holding the volumes.
+    type: str
+    default: nova-volumes
+  name:
+    description: List only this volume (and its snapshots).
+    type: str
+  target_backend:
+    description: The iSCSI target implementation whose exports are read.
+    type: str
+    choices: [lio, tgt, iet]
+    default: lio
+  target_prefix:
+    description: The target IQN of a volume is C(<target_prefix>:<name>).
+    type: str
+    default: iqn.2010-10.org.openstack
+seealso:
+  - module: novavolume.lvm_iscsi.volume
+"""
+
+EXAMPLES = r"""
+- name: List the volumes (nova volume-list)
+  novavolume.lvm_iscsi.volume_info:
+  register: listing
+
+- name: Show one volume's status
+  novavolume.lvm_iscsi.volume_info:
+    name: volume-00000001
+  register: one
+
+- name: Fail when a volume is in an error state
+  ansible.builtin.assert:
+    that: listing.volumes | selectattr('status', 'equalto', 'error') | list | length == 0
+"""
+
+RETURN = r"""
+volumes:
+  description: The volumes, sorted by id.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The volume's id (LV name).
+      type: str
+      sample: volume-00000001
+    name:
+      description: The same as RV(volumes[].id).
+      type: str
+      sample: volume-00000001
+    status:
+      description: One of V(available), V(in-use), V(attaching), V(detaching), V(error).
+      type: str
+      sample: available
+    status_reason:
+      description: Why the status is V(error) (null otherwise).
+      type: str
+      sample: "its tags say it is attached to compute1, but no export exists"
+    display_name:
+      description: Display name from the tags.
+      type: str
+      sample: myvolume
+    size:
+      description: Size in GB (GiB).
+      type: float
+      sample: 10
+    size_bytes:
+      description: Size in bytes.
+      type: int
+      sample: 10737418240
+    volume_type:
+      description: Volume type from the tags.
+      type: str
+      sample: ssd
+    attached_to:
+      description: The compute host the volume is attached to, from the tags.
+      type: str
+      sample: compute1
+    attached_initiator:
+      description: The initiator IQN of that host, from the tags.
+      type: str
+      sample: iqn.2026-11.org.example:compute1
+    mountpoint:
+      description: The device name given at attachment, from the tags.
+      type: str
+      sample: /dev/vdb
+    device:
+      description: The LV's device path on the controller.
+      type: str
+      sample: /dev/nova-volumes/volume-00000001
+    created_at:
+      description: Creation time from the tags (UTC, ISO 8601); the LV's own creation time when the tag is missing.
+      type: str
+      sample: "2026-11-24T20:28:00Z"
+    target_iqn:
+      description: The volume's target IQN.
+      type: str
+      sample: iqn.2010-10.org.openstack:volume-00000001
+    exported:
+      description: Whether an export of the volume exists.
+      type: bool
+      sample: false
+    export_acls:
+      description: The initiator IQNs allowed by the export (empty when not exported).
+      type: list
+      elements: str
+      sample: []
+    active:
+      description: Whether the LV is active.
+      type: bool
+      sample: true
+    open:
+      description: Whether the LV is open on the controller.
+      type: bool
+      sample: false
+snapshots:
+  description: The snapshots, sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The snapshot's LV name.
+      type: str
+      sample: volume-00000001-snap
+    origin:
+      description: The volume it is a snapshot of.
+      type: str
+      sample: volume-00000001
+    status:
+      description: V(available), or V(error) when LVM marks the snapshot invalid (it overflowed).
+      type: str
+      sample: available
+    status_reason:
+      description: Why the status is V(error) (null otherwise).
+      type: str
+      sample: null
+    size:
+      description: The snapshot's copy-on-write space in GB.
+      type: float
+      sample: 1
+    size_bytes:
+      description: The same in bytes.
+      type: int
+      sample: 1073741824
+    used_percent:
+      description: How full the copy-on-write space is.
+      type: float
+      sample: 0.01
+    device:
+      description: The snapshot's device path.
+      type: str
+      sample: /dev/nova-volumes/volume-00000001-snap
+    created_at:
+      description: The LV's creation time as LVM reports it.
+      type: str
+      sample: "2026-11-24 20:28:00 +0000"
+vg:
+  description: The volume group's size and free space.
+  returned: always
+  type: dict
+  sample: {name: nova-volumes, size: 60, free: 50, size_bytes: 64420249600, free_bytes: 53682831360}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, validation, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
+
+
+def volume_status(lv, meta, export):
+    """(status, reason): what LVM, the export and the tags together say about a volume."""
+    host = meta.get("attached_host") or meta.get("attached_initiator")
+    initiator = meta.get("attached_initiator")
+    acls = (export or {}).get("acls") or []
+    if not lv["active"]:
+        return "error", "the LV is not active"
+    if meta.get("attach_status") in ("attaching", "detaching"):
+        return meta["attach_status"], None
+    if lvm.attachment_recorded(meta):
+        if export is None:
+            return "error", "its tags say it is attached to %s, but no export exists" % host
+        if initiator and initiator not in acls:
+            return "error", "it is attached to %s, but the export's ACL does not allow %s (ACL: %s)" % (
+                host, initiator, ", ".join(acls) or "empty")
+        if not initiator:
+            return "error", "its tags say it is attached to %s, but record no initiator" % host
+        return "in-use", None
+    if export is not None:
+        return "error", "it is exported as %s, but no attachment is recorded" % export.get("iqn")
+    return "available", None
+
+
+def describe_volume(lv, vg_name, exports, prefix):
+    meta = volume_meta.decode(lv["tags"])
+    export = lvm.find_export(exports, prefix, vg_name, lv["name"])
+    status, reason = volume_status(lv, meta, export)
+    return dict(
+        id=lv["name"],
+        name=lv["name"],
+        status=status,
+        status_reason=reason,
+        display_name=meta.get("display_name"),
+        size=lvm.size_gb(lv["size"]),
+        size_bytes=lv["size"],
+        volume_type=meta.get("volume_type"),
+        attached_to=meta.get("attached_host"),
+        attached_initiator=meta.get("attached_initiator"),
+        mountpoint=meta.get("mountpoint"),
+        device=lv["path"],
+        created_at=meta.get("created_at") or lv["created"],
+        target_iqn=lvm.target_iqn(prefix, lv["name"]),
+        exported=export is not None,
+        export_acls=list((export or {}).get("acls") or []),
+        active=lv["active"],
+        open=lv["open"],
+    )
+
+
+def describe_snapshot(lv):
+    invalid = lv["snapshot_invalid"]
+    return dict(
+        name=lv["name"],
+        origin=lv["origin"],
+        status="error" if invalid else "available",
+        status_reason="LVM marks the snapshot invalid: its copy-on-write space overflowed" if invalid else None,
+        size=lvm.size_gb(lv["size"]),
+        size_bytes=lv["size"],
+        used_percent=lv["snap_percent"],
+        device=lv["path"],
+        created_at=lv["created"],
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            vg=dict(type="str", default="nova-volumes"),
+            name=dict(type="str"),
+            target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
+            target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        validation.vg_name(params["vg"])
+        if params["name"] is not None:
+            validation.volume_name(params["name"])
+        validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
+    except ValidationError as error:
+        module.fail_json(msg=str(error))
+
+    try:
+        vg = lvm.read_vg(module, params["vg"])
+        if vg is None:
+            module.fail_json(msg="volume group %s does not exist on this host" % params["vg"])
+        lvs = lvm.read_lvs(module, params["vg"])
+    except CommandError as error:
+        module.fail_json(**error.fail_json_kwargs())
+    try:
+        exports = load_backend(module, params["target_backend"]).exports()
+    except BackendError as error:
+        module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
+
+    volumes, snapshots = [], []
+    for lv in sorted(lvs, key=lambda lv: lv["name"]):
+        if lv["is_snapshot"]:
+            if params["name"] in (None, lv["origin"]):
+                snapshots.append(describe_snapshot(lv))
+        elif lvm.is_volume(lv) and params["name"] in (None, lv["name"]):
+            volumes.append(describe_volume(lv, params["vg"], exports, params["target_prefix"]))
+
+    module.exit_json(
+        changed=False,
+        volumes=volumes,
+        snapshots=snapshots,
+        vg=dict(
+            name=vg["name"],
+            size=lvm.size_gb(vg["size"]),
+            free=lvm.size_gb(vg["free"]),
+            size_bytes=vg["size"],
+            free_bytes=vg["free"],
+        ),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: volume_restore
+short_description: Restore a volume_backup archive into a new or a detached volume
+description:
+  - Runs on the controller. Reads the manifest beside the archive, checks that the checksum file
+    and the manifest agree and that the archive's checksum matches, before anything is created.
+  - Creates the volume I(name) (at least the backed-up volume's size), or, with I(force), uses an
+    existing volume that is not attached and not in use, destroying its data.
+  - Recreates the recorded layout - the partition table (C(sfdisk)) when the backed-up volume had
+    one, and each archived file system with its type, label and (unless I(keep_uuids=false)) UUID -
+    mounts the file systems, extracts the archive into them and unmounts them. Partitions that were
+    not archived (swap, unknown types) are recreated in the partition table only, empty.
+  - On failure everything this run created is removed (mounts, kpartx maps, the new volume). A
+    failed restore into an existing volume leaves that volume incomplete, and says so.
+  - A finished restore tags the volume C(novavolume.restored=<checksum>); the same restore run
+    again reports no change.
+  - Attaching the restored volume to an instance is M(novavolume.lvm_iscsi.target_export)'s and
+    M(novavolume.lvm_iscsi.iscsi_session)'s job (see C(playbooks/volume_attach.yml)).
+version_added: "0.1.0"
+author:
+  - novavolume maintainers (!UNKNOWN)
+options:
+  archive:
+    description: Absolute path of the archive (C(.tar.gz) or C(.tar.zst)) written by M(novavolume.lvm_iscsi.volume_backup).
+    type: path
+    required: true
+  name:
+    description: The volume (LV) to restore into.
+    type: str
+    required: true
+  vg:
+    description: The volume group.
+    type: str
+    default: nova-volumes
+  size:
+    description:
+      - Size of a new volume (GB, or a number with a unit). Defaults to the backed-up volume's
+        size; a smaller size is raised to it.
+    type: str
+  force:
+    description: Restore into an existing volume (detached, not in use), destroying its data.
+    type: bool
+    default: false
+  keep_uuids:
+    description:
+      - Give the new file systems the UUIDs recorded in the manifest, so that an instance's fstab
+        entries by UUID still match. Set to false when the original volume stays attached to the
+        same host.
+    type: bool
+    default: true
+  display_name:
+    description: Display name of a new volume (volume metadata). Defaults to C(restore of <volume>).
+    type: str
+  work_dir:
+    description: Folder for the temporary mounts.
+    type: path
+    default: /run/novavolume-backup
+notes:
+  - Check mode verifies the archive and reports what would be done.
+  - Supports diff mode (whether the volume exists and holds this restore).
+requirements: [lvm2, kpartx, tar, pigz or gzip, zstd (for zstd archives), util-linux (sfdisk, mount), e2fsprogs/xfsprogs]
+"""
+
+EXAMPLES = r"""
+- name: Restore last night's backup into a new volume
+  novavolume.lvm_iscsi.volume_restore:
+    archive: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz
+    name: volume-1-restored
+  register: restored
+
+- name: Restore into an existing, detached volume
+  novavolume.lvm_iscsi.volume_restore:
+    archive: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz
+    name: volume-1
+    force: true
+"""
+
+RETURN = r"""
+action:
+  description: C(create) (new volume), C(overwrite) (existing volume with force) or C(done) (already restored).
+  returned: always
+  type: str
+  sample: create
+volume:
+  description: The restored volume.
+  returned: always
+  type: dict
+  sample: {name: volume-1-restored, vg: nova-volumes, path: /dev/nova-volumes/volume-1-restored, size: 1073741824,
+           restored_from: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz, source_volume: volume-1,
+           backup_started_at: "2026-11-24T21:00:00Z", checksum: "3f786850e387550fdab836ed7e6dc881de23001b",
+           filesystems: [{member: part1, partition: 1, fstype: ext3, label: data, uuid: "6b1c..."}]}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            archive=dict(type="path", required=True),
+            name=dict(type="str", required=True),
+            vg=dict(type="str", default="nova-volumes"),
+            size=dict(type="str"),
+            force=dict(type="bool", default=False),
+            keep_uuids=dict(type="bool", default=True),
+            display_name=dict(type="str"),
+            work_dir=dict(type="path", default="/run/novavolume-backup"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        options = dict(
+            archive=validation.absolute_path(params["archive"], "archive"),
+            name=validation.volume_name(params["name"]),
+            vg=validation.vg_name(params["vg"]),
+            size=validation.size_bytes(params["size"]) if params["size"] else None,
+            force=params["force"],
+            keep_uuids=params["keep_uuids"],
+            display_name=params["display_name"],
+            work_dir=validation.absolute_path(params["work_dir"], "work_dir"),
+        )
+    except ValidationError as error:
+        module.fail_json(msg=str(error))
+    try:
+        result = backup_restore.restore(module, options, check_mode=module.check_mode)
+    except CommandError as error:
+        module.fail_json(**error.fail_json_kwargs())
+    except BackupError as error:
+        command_error = getattr(error, "command_error", None)
+        extra = {}
+        if command_error is not None:
+            extra = dict(cmd=command_error.argv, rc=command_error.rc, stdout=command_error.out,
+                         stderr=command_error.err)
+        module.fail_json(msg=str(error), **extra)
+    if not module._diff:
+        result.pop("diff")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""A stand-in for the collection and the lab, so the CLI can be run for real through
+ansible-runner without UML guests: a checkout root with the real CLI's layout (galaxy.yml,
+ansible.cfg, collections/, playbooks/) whose modules keep the volumes in a JSON file.
+
+Used by test_runner_integration.py and to record the event fixtures (record_fixtures.py).
+The fake modules mirror the interfaces the CLI codes against: `volume` (name, display_name,
+size, volume_type, vg, state, force) and `volume_info` (volumes with name, status,
+display_name, size, volume_type, attached_to, mountpoint).
+"""
+
+import json
+import os
+import sys
+import textwrap
+
+STATE_ENV = "NOVAVOL_FAKE_STATE"
+
+_MODULE_HEAD = '''#!/usr/bin/python
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+import json
+import os
+from ansible.module_utils.basic import AnsibleModule
+
+
+def load():
+    path = os.environ["%s"]
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def save(volumes):
+    with open(os.environ["%s"], "w") as handle:
+        json.dump(volumes, handle, indent=1, sort_keys=True)
+''' % (STATE_ENV, STATE_ENV)
+
+VOLUME_INFO = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(vg=dict(type="str", default="nova-volumes"), name=dict(type="str")),
+                           supports_check_mode=True)
+    # Shaped like the real module's RETURN: id is the LV name, size a float in GB.
+    volumes = [dict(volume, id=name) for name, volume in sorted(load().items())]
+    if module.params["name"]:
+        volumes = [volume for volume in volumes if volume["name"] == module.params["name"]]
+    module.exit_json(changed=False, volumes=volumes, snapshots=[],
+                     vg=dict(name=module.params["vg"], size=60.0, free=50.0))
+
+
+main()
+'''
+
+VOLUME = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(
+        name=dict(type="str", required=True),
+        display_name=dict(type="str"),
+        volume_type=dict(type="str"),
+        size=dict(type="raw"),
+        vg=dict(type="str", default="nova-volumes"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        force=dict(type="bool", default=False),
+    ), supports_check_mode=True)
+    params = module.params
+    volumes = load()
+    current = volumes.get(params["name"])
+    if params["state"] == "absent":
+        if current is None:
+            module.exit_json(changed=False)
+        if current["status"] == "in-use" and not params["force"]:
+            module.fail_json(msg="volume %s is in-use on %s; detach it first or set force=true"
+                             % (params["name"], current["attached_to"]))
+        del volumes[params["name"]]
+        save(volumes)
+        module.exit_json(changed=True, volume=dict(name=params["name"], state="absent", actions=["remove"]))
+    if current is not None:
+        module.exit_json(changed=False, volume=dict(name=params["name"], state="present", actions=[]))
+    size = float(params["size"])
+    volume = dict(name=params["name"], status="available", status_reason=None, display_name=params["display_name"],
+                  size=size, size_bytes=int(size * 1024 ** 3), volume_type=params["volume_type"],
+                  attached_to=None, mountpoint=None, created_at="2026-11-24T20:28:00Z",
+                  device="/dev/%s/%s" % (params["vg"], params["name"]), exported=False, export_acls=[])
+    volumes[params["name"]] = volume
+    save(volumes)
+    module.exit_json(changed=True, volume=dict(name=params["name"], state="present", actions=["create"],
+                                               size=size, display_name=params["display_name"]))
+
+
+main()
+'''
+
+# Attach, detach, recover and diagnose in one fake: each playbook calls it
+# with its operation, so the CLI's playbook commands see real task events.
+FAKE_OP = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(
+        op=dict(type="str", required=True),
+        volume=dict(type="str"),
+        force=dict(type="bool", default=False),
+        instance=dict(type="str"),
+        mountpoint=dict(type="str"),
+    ))
+    params = module.params
+    volumes = load()
+    if params["op"] == "diagnose":
+        module.exit_json(changed=False, msg="%d volume(s) checked, no problems found" % len(volumes))
+    volume = volumes.get(params["volume"])
+    if volume is None:
+        module.fail_json(msg="volume %s not found in VG nova-volumes" % params["volume"])
+    if params["op"] == "attach":
+        if volume["status"] == "in-use":
+            module.exit_json(changed=False)
+        volume.update(status="in-use", attached_to=params["instance"], mountpoint=params["mountpoint"])
+    elif params["op"] == "detach":
+        if volume["status"] != "in-use":
+            module.exit_json(changed=False)
+        volume.update(status="available", attached_to=None, mountpoint=None)
+    elif params["op"] == "restore":
+        module.exit_json(changed=True, msg="restored")
+    save(volumes)
+    module.exit_json(changed=True, msg="%s %s done" % (params["op"], params["volume"]))
+
+
+main()
+'''
+
+VOLUME_BACKUP = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(volume=dict(type="str"), all=dict(type="bool", default=False),
+                                destination=dict(type="str", default="/srv/backups/volumes")))
+    params = module.params
+    names = sorted(load()) if params["all"] else [params["volume"]]
+    archives = ["%s/%s/%s_20261124T210000Z.tar.gz" % (params["destination"], name, name) for name in names]
+    module.exit_json(changed=True, archives=archives,
+                     report_text="\\n".join(["backup report"] + ["OK   " + archive for archive in archives]))
+
+
+main()
+'''
+
+
+def _playbook(name, hosts, task, args):
+    return textwrap.dedent("""\
+        ---
+        - name: {name}
+          hosts: {hosts}
+          gather_facts: false
+          tasks:
+            - name: {task}
+              novavolume.lvm_iscsi.fake_op:
+        {args}
+        """).format(name=name, hosts=hosts, task=task,
+                    args="\n".join("        %s: %s" % (key, value) for key, value in args.items()))
+
+
+PLAYBOOKS = {
+    "volume_attach.yml": _playbook("Attach a volume", "controller", "Attach {{ volume }} to {{ instance }}",
+                                   dict(op="attach", volume="'{{ volume }}'", instance="'{{ instance }}'",
+                                        mountpoint="'{{ mountpoint }}'")),
+    "volume_detach.yml": _playbook("Detach a volume", "controller", "Detach {{ volume }}",
+                                   dict(op="detach", volume="'{{ volume }}'")),
+    "volume_backup.yml": textwrap.dedent("""\
+        ---
+        - name: Back up volumes
+          hosts: controller
+          gather_facts: false
+          tasks:
+            - name: Back up {{ volume | default('all volumes') }}
+              novavolume.lvm_iscsi.volume_backup:
+                volume: "{{ volume | default(omit) }}"
+                all: "{{ volume is not defined }}"
+                destination: "{{ destination | default('/srv/backups/volumes') }}"
+              register: backup_result
+            - name: Show the report
+              ansible.builtin.debug:
+                msg: "{{ backup_result.report_text.splitlines() }}"
+        """),
+    "volume_restore.yml": textwrap.dedent("""\
+        ---
+        - name: Restore a volume from a backup
+          hosts: controller
+          gather_facts: false
+          tasks:
+            - name: Restore {{ archive }} into {{ name }}
+              novavolume.lvm_iscsi.volume:
+                name: "{{ name }}"
+                size: 1
+                display_name: restored
+              register: restore_result
+            - name: Show the restored volume
+              ansible.builtin.debug:
+                var: restore_result.volume
+        """),
+    "recover_volume.yml": _playbook("Recover a volume", "controller", "Recover {{ volume }}",
+                                    dict(op="recover", volume="'{{ volume }}'")),
+    "troubleshoot.yml": textwrap.dedent("""\
+        ---
+        - name: Troubleshoot
+          hosts: controller[0]
+          gather_facts: false
+          tasks:
+            - name: Check exports and sessions
+              novavolume.lvm_iscsi.fake_op:
+                op: diagnose
+            - name: Record the status for callers
+              ansible.builtin.set_stats:
+                data:
+                  troubleshoot_ok: "{{ problems is not defined }}"
+                  troubleshoot_problems: "{{ [problems] if problems is defined else [] }}"
+                per_host: false
+            - name: Status
+              ansible.builtin.debug:
+                msg: "{{ ['STATUS: PROBLEMS FOUND (1 of 1 probe(s))', problems] if problems is defined
+                         else ['STATUS: OK: 1 probe(s), every check passed'] }}"
+        """),
+    "lab_up.yml": "---\n- name: Lab up\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                  "    - name: Start lab {{ lab_name }}\n      ansible.builtin.debug:\n        msg: up\n",
+}
+
+
+def build(root):
+    """Write the fake checkout under `root`; returns (inventory path, state path)."""
+    collection = os.path.join(root, "collections", "ansible_collections", "novavolume", "lvm_iscsi")
+    modules = os.path.join(collection, "plugins", "modules")
+    os.makedirs(modules)
+    os.makedirs(os.path.join(root, "playbooks"))
+    with open(os.path.join(root, "galaxy.yml"), "w") as handle:
+        handle.write("namespace: novavolume\nname: lvm_iscsi\nversion: 0.0.1\n")
+    with open(os.path.join(collection, "galaxy.yml"), "w") as handle:
+        handle.write("namespace: novavolume\nname: lvm_iscsi\nversion: 0.0.1\n")
+    with open(os.path.join(root, "ansible.cfg"), "w") as handle:
+        handle.write("[defaults]\ncollections_path = ./collections\nhost_key_checking = False\n"
+                     "retry_files_enabled = False\ninterpreter_python = auto_silent\n")
+    for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
+                         ("volume_backup.py", VOLUME_BACKUP)):
+        with open(os.path.join(modules, name), "w") as handle:
+            handle.write(source)
+    for name, text in PLAYBOOKS.items():
+        with open(os.path.join(root, "playbooks", name), "w") as handle:
+            handle.write(text)
+    local = dict(ansible_connection="local", ansible_python_interpreter=sys.executable)
+    inventory = dict(all=dict(children=dict(
+        controller=dict(hosts=dict(controller1=local)),
+        compute=dict(hosts=dict(compute1=local)),
+    )))
+    inventory_path = os.path.join(root, "inventory.yml")
+    with open(inventory_path, "w") as handle:
+        json.dump(inventory, handle)
+    return inventory_path, os.path.join(root, "state.json")

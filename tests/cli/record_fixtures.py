@@ -1,0 +1,88 @@
+"""Record the runner event fixtures in tests/cli/fixtures/ from real ansible-runner runs
+against the fake collection (fakelab.py), so the unit tests replay genuine job events.
+
+    .venv/bin/python tests/cli/record_fixtures.py
+
+Each fixture is {"status", "rc", "events"}: what AnsibleRunner hands to RunResult.
+"""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import fakelab  # noqa: E402  (needs the path above)
+from novavol.progress import Progress  # noqa: E402
+from novavol.runner import AnsibleRunner  # noqa: E402
+
+FIXTURES = os.path.join(HERE, "fixtures")
+
+MIXED = {
+    "volume-00000001": dict(name="volume-00000001", status="in-use", display_name="web data", size=10.0,
+                            volume_type=None, attached_to="compute1", mountpoint="/dev/vdb",
+                            created_at="2026-11-24T20:28:00Z",
+                            status_reason=None),
+    "volume-00000007": dict(name="volume-00000007", status="available", display_name="scratch", size=0.5,
+                            volume_type="ssd", attached_to=None, mountpoint=None, created_at="2026-11-24T20:29:00Z"),
+    "volume-0000001a": dict(name="volume-0000001a", status="error", display_name="scratch", size=20.0,
+                            status_reason="its tags say it is attached to compute2, but no export exists",
+                            volume_type=None, attached_to=None, mountpoint=None, created_at="2026-11-24T20:30:00Z"),
+    "volume-00000009": dict(name="volume-00000009", status="available", display_name="7", size=2,
+                            volume_type=None, attached_to=None, mountpoint=None, created_at="2026-11-24T20:31:00Z"),
+    "backups": dict(name="backups", status="available", display_name=None, size=50, volume_type=None,
+                    attached_to=None, mountpoint=None, created_at="2026-11-24T20:32:00Z"),
+}
+
+
+def save(name, result):
+    with open(os.path.join(FIXTURES, name + ".json"), "w") as handle:
+        json.dump(dict(status=result.status, rc=result.rc, events=result.events), handle, indent=1, sort_keys=True)
+        handle.write("\n")
+
+
+def main():
+    os.makedirs(FIXTURES, exist_ok=True)
+    root = tempfile.mkdtemp(prefix="novavol-record-")
+    try:
+        inventory, state = fakelab.build(os.path.join(root, "checkout"))
+        os.environ[fakelab.STATE_ENV] = state
+        runner = AnsibleRunner(os.path.join(root, "checkout"), inventory, Progress(sys.stderr, "plain"))
+        save("list_empty", runner.module("volume_info", {}))
+        save("create_1", runner.module("volume", dict(name="volume-00000001", size=10, display_name="my volume",
+                                                      state="present")))
+        save("create_existing", runner.module("volume", dict(name="volume-00000001", size=1, state="present")))
+        save("list_available", runner.module("volume_info", {}))
+        save("show_created", runner.module("volume_info", dict(name="volume-00000001")))
+        save("attach", runner.playbook("volume_attach.yml", dict(volume="volume-00000001", instance="compute1",
+                                                                 mountpoint="/dev/vdb")))
+        save("list_in_use", runner.module("volume_info", {}))
+        save("delete_in_use_failed", runner.module("volume", dict(name="volume-00000001", state="absent")))
+        save("detach", runner.playbook("volume_detach.yml", dict(volume="volume-00000001", instance="compute1")))
+        save("backup", runner.playbook("volume_backup.yml", dict(volume="volume-00000001")))
+        save("backup_all", runner.playbook("volume_backup.yml", {}))
+        save("delete", runner.module("volume", dict(name="volume-00000001", state="absent", force=False)))
+        save("diagnose", runner.playbook("troubleshoot.yml", {}))
+        save("diagnose_problems", runner.playbook("troubleshoot.yml", dict(
+            problems="volume-00000001 on compute1: no session to the target")))
+        save("restore_new", runner.playbook("volume_restore.yml", dict(
+            archive="/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz",
+            name="volume-00000002", force=False)))
+        save("ping_ok", runner.module("ansible.builtin.ping", {}, host_pattern="controller:compute"))
+        with open(state, "w") as handle:
+            json.dump(MIXED, handle)
+        save("list_mixed", runner.module("volume_info", {}))
+        # A controller that refuses SSH: the unreachable event of a lab that is down.
+        refusing = dict(ansible_host="127.0.0.1", ansible_port=1, ansible_user="root")
+        with open(inventory, "w") as handle:
+            json.dump(dict(all=dict(children=dict(controller=dict(hosts=dict(controller1=refusing))))), handle)
+        save("list_unreachable", runner.module("volume_info", {}))
+    finally:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()

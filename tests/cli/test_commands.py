@@ -1,0 +1,270 @@
+"""Commands end to end on replayed runs: what they run, what they print, and their exit codes."""
+
+import json
+
+LIST_EMPTY = ("module", "volume_info", "list_empty")
+LIST_AVAILABLE = ("module", "volume_info", "list_available")
+LIST_IN_USE = ("module", "volume_info", "list_in_use")
+LIST_MIXED = ("module", "volume_info", "list_mixed")
+
+
+def test_volume_list_prints_the_table(cli):
+    run = cli(["volume-list"], [LIST_IN_USE])
+    assert run.code == 0
+    assert run.stdout.splitlines()[1] == "| ID | Status | Display Name | Size | Volume Type | Attached to |"
+    assert "| 1  | in-use | my volume    | 10   | None        | compute1    |" in run.stdout
+    assert run.calls == [("module", "volume_info", {"_hosts": "controller[0]"})]
+
+
+def test_volume_list_json(cli):
+    run = cli(["volume-list", "--json"], [LIST_AVAILABLE])
+    assert run.code == 0
+    volumes = run.json()["volumes"]
+    assert [(v["id"], v["name"], v["status"], v["display_name"], v["size"]) for v in volumes] == [
+        (1, "volume-00000001", "available", "my volume", 10)]
+    assert "-> volume_info" in run.stderr  # progress on stderr, stdout is only the JSON
+
+
+def test_vg_is_passed_to_the_modules(cli):
+    run = cli(["--vg", "other-vg", "volume-list"], [LIST_EMPTY])
+    assert run.calls[0][2]["vg"] == "other-vg"
+
+
+def test_volume_create_assigns_the_next_id(cli):
+    run = cli(["volume-create", "--display-name", "my volume", "10", "--json"],
+              [LIST_EMPTY, ("module", "volume", "create_1"), ("module", "volume_info", "show_created")])
+    assert run.code == 0, run.stderr
+    assert run.calls[1] == ("module", "volume", dict(name="volume-00000001", size=10, display_name="my volume",
+                                                     state="present", _hosts="controller[0]"))
+    assert run.calls[2][2]["name"] == "volume-00000001"
+    shown = run.json()
+    assert (shown["id"], shown["status"], shown["display_name"]) == (1, "available", "my volume")
+
+
+def test_volume_create_after_id_26_names_volume_0000001b(cli):
+    # The recorded read-back lists volume-00000001 under that name only, which also shows the
+    # message for a volume the module created but volume_info does not list.
+    run = cli(["volume-create", "--volume-type", "ssd", "1"],
+              [LIST_MIXED, ("module", "volume", "create_1"), ("module", "volume_info", "list_empty")])
+    assert run.calls[1][2]["name"] == "volume-0000001b"
+    assert run.calls[1][2]["volume_type"] == "ssd" and "display_name" not in run.calls[1][2]
+    assert run.calls[2][2]["name"] == "volume-0000001b"
+    assert run.code == 1 and "volume-0000001b was created but volume_info does not list it" in run.stderr
+
+
+def test_volume_show_by_display_name(cli):
+    run = cli(["volume-show", "web data"], [LIST_MIXED])
+    assert run.code == 0
+    assert "| name          | volume-00000001" in run.stdout and "| mountpoint    | /dev/vdb" in run.stdout
+
+
+def test_ambiguous_volume_exits_2_and_runs_nothing_else(cli):
+    run = cli(["volume-delete", "scratch"], [LIST_MIXED])
+    assert run.code == 2
+    assert "ambiguous" in run.stderr and "use the LV name" in run.stderr
+    assert len(run.calls) == 1
+
+
+def test_unknown_volume_exits_2(cli):
+    run = cli(["volume-show", "99", "--json"], [LIST_MIXED])
+    assert run.code == 2
+    assert run.json() == {"error": "no volume '99': give an id, LV name or display name from `novavol volume-list`",
+                          "exit_code": 2, "artifacts": None}
+
+
+def test_delete_of_an_in_use_volume_is_refused_with_what_to_do(cli):
+    run = cli(["volume-delete", "1"], [LIST_IN_USE])
+    assert run.code == 1
+    assert "ERROR: volume 1 is in-use on compute1: detach it first or pass --force" in run.stderr
+    assert [call[1] for call in run.calls] == ["volume_info"]
+
+
+def test_delete_force_passes_force_and_reports_the_modules_failure(cli):
+    run = cli(["volume-delete", "--force", "1"], [LIST_IN_USE, ("module", "volume", "delete_in_use_failed")])
+    assert run.calls[1][2] == dict(name="volume-00000001", state="absent", force=True, _hosts="controller[0]")
+    assert run.code == 1
+    assert "deleting volume 1 failed: controller1: novavolume.lvm_iscsi.volume: volume volume-00000001 is in-use" \
+        in run.stderr
+    assert "ansible-runner artifacts (job events): /artifacts/delete_in_use_failed" in run.stderr
+
+
+def test_delete(cli):
+    run = cli(["volume-delete", "volume-00000001", "--json"], [LIST_AVAILABLE, ("module", "volume", "delete")])
+    assert run.code == 0
+    assert run.json()["deleted"]["name"] == "volume-00000001"
+
+
+def test_unreachable_controller_exits_1(cli):
+    run = cli(["volume-list", "--json"], [("module", "volume_info", "list_unreachable")])
+    assert run.code == 1
+    error = run.json()
+    assert error["exit_code"] == 1 and error["artifacts"] == "/artifacts/list_unreachable"
+    assert "Connection refused" in error["error"]
+
+
+def test_attach_runs_the_playbook_with_the_lv_name(cli):
+    run = cli(["volume-attach", "compute1", "my volume", "/dev/vdb", "--json"],
+              [LIST_AVAILABLE, ("playbook", "volume_attach.yml", "attach")])
+    assert run.code == 0
+    assert run.calls[1] == ("playbook", "volume_attach.yml",
+                            dict(volume="volume-00000001", instance="compute1", mountpoint="/dev/vdb"))
+    out = run.json()
+    assert (out["serverId"], out["device"], out["changed"]) == ("compute1", "/dev/vdb", True)
+
+
+def test_attach_of_a_volume_in_use_elsewhere_is_refused(cli):
+    run = cli(["volume-attach", "compute2", "1", "/dev/vdc"], [LIST_IN_USE])
+    assert run.code == 1
+    assert "volume 1 is in-use on compute1: detach it first (novavol volume-detach compute1 1)" in run.stderr
+
+
+def test_attach_of_a_volume_in_error_points_at_diagnose_and_recover(cli):
+    run = cli(["volume-attach", "compute1", "26", "/dev/vdc"], [LIST_MIXED])
+    assert run.code == 1
+    assert "novavol diagnose 26" in run.stderr and "novavol recover 26" in run.stderr
+
+
+def test_detach(cli):
+    run = cli(["volume-detach", "compute1", "1"], [LIST_IN_USE, ("playbook", "volume_detach.yml", "detach")])
+    assert run.code == 0
+    assert run.calls[1] == ("playbook", "volume_detach.yml",
+                            dict(volume="volume-00000001", instance="compute1", force=False))
+    assert "detached volume 1 (volume-00000001) from compute1" in run.stderr
+
+
+def test_detach_from_the_wrong_instance_is_refused(cli):
+    run = cli(["volume-detach", "compute2", "1"], [LIST_IN_USE])
+    assert run.code == 1
+    assert "attached to compute1, not compute2: run `novavol volume-detach compute1 1`" in run.stderr
+
+
+def test_backup_one(cli):
+    run = cli(["volume-backup", "1", "--json"], [LIST_AVAILABLE, ("playbook", "volume_backup.yml", "backup")])
+    assert run.code == 0
+    assert run.calls[1][2] == dict(volume="volume-00000001")
+    out = run.json()
+    assert out["volume"] == "volume-00000001" and out["changed"] is True
+    assert out["backup"]["archives"] == [
+        "/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz"]
+    assert out["reports"][0]["lines"][0] == "backup report"
+
+
+def test_backup_all_reads_nothing_first_and_prints_the_report(cli):
+    run = cli(["volume-backup", "--all", "--destination", "/srv/b"], [("playbook", "volume_backup.yml", "backup_all")])
+    assert run.code == 0
+    assert run.calls == [("playbook", "volume_backup.yml", dict(destination="/srv/b"))]
+    assert run.stdout.splitlines()[0] == "[controller1]"
+    assert "  OK   /srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz" in run.stdout
+
+
+def test_diagnose_without_volume_reads_nothing_first(cli):
+    run = cli(["diagnose"], [("playbook", "troubleshoot.yml", "diagnose")])
+    assert run.code == 0
+    assert run.calls == [("playbook", "troubleshoot.yml", {})]
+    assert "  STATUS: OK: 1 probe(s), every check passed" in run.stdout
+
+
+def test_diagnose_that_finds_problems_prints_them_and_exits_1(cli):
+    run = cli(["diagnose", "1"], [LIST_IN_USE, ("playbook", "troubleshoot.yml", "diagnose_problems")])
+    assert run.calls[1][2] == dict(volume="volume-00000001")
+    assert run.code == 1
+    assert "STATUS: PROBLEMS FOUND" in run.stdout
+    assert "ERROR: problems found: volume-00000001 on compute1: no session to the target" in run.stderr
+
+
+def test_restore_into_a_new_volume_takes_the_next_id(cli):
+    archive = "/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz"
+    run = cli(["volume-restore", archive, "--json"],
+              [LIST_AVAILABLE, ("playbook", "volume_restore.yml", "restore_new"), LIST_AVAILABLE])
+    assert run.calls[1][2] == dict(archive=archive, name="volume-00000002", force=False)
+    assert run.calls[2][2]["name"] == "volume-00000002"
+    assert run.code == 0
+
+
+def test_restore_over_a_volume_needs_force(cli):
+    run = cli(["volume-restore", "/srv/a.tar.gz", "1"], [LIST_AVAILABLE])
+    assert run.code == 1
+    assert "restoring over volume 1 replaces its data: pass --force" in run.stderr
+
+
+def test_restore_over_an_attached_volume_is_refused_even_with_force(cli):
+    run = cli(["volume-restore", "/srv/a.tar.gz", "1", "--force"], [LIST_IN_USE])
+    assert run.code == 1
+    assert "volume 1 is in-use on compute1: detach it before restoring over it" in run.stderr
+
+
+def test_recover(cli):
+    run = cli(["recover", "my volume"], [LIST_IN_USE, ("playbook", "recover_volume.yml", "detach")])
+    assert run.code == 0
+    assert run.calls[1] == ("playbook", "recover_volume.yml", dict(volume="volume-00000001"))
+
+
+def test_lab_status_up(cli, tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("{}")
+    run = cli(["-i", str(inventory), "lab", "status", "--json"], [("module", "ansible.builtin.ping", "ping_ok")])
+    assert run.code == 0
+    status = run.json()
+    assert status["up"] is True and sorted(h["host"] for h in status["hosts"]) == ["compute1", "controller1"]
+    assert run.calls[0][2]["_hosts"] == "controller:compute"
+
+
+def test_lab_status_without_inventory_is_down_and_exits_1(cli, tmp_path):
+    run = cli(["-i", str(tmp_path / "missing.yml"), "lab", "status"])
+    assert run.code == 1
+    assert run.stdout.startswith("lab novalab is down")
+    assert "start it with `novavol lab up`" in run.stderr
+
+
+def test_missing_inventory_is_a_usage_error_with_the_fix(monkeypatch, tmp_path, capsys):
+    from novavol.main import main
+
+    monkeypatch.setenv("NOVAVOL_ROOT", str(tmp_path))
+    (tmp_path / "galaxy.yml").write_text("namespace: novavolume\nname: lvm_iscsi\n")
+    code = main(["-i", str(tmp_path / "nowhere.yml"), "volume-list"])
+    assert code == 2
+    assert "no inventory at %s: bring the lab up with `novavol lab up` or pass -i INVENTORY" % (
+        tmp_path / "nowhere.yml") in capsys.readouterr().err
+
+
+def test_json_error_is_valid_json_on_stdout(cli):
+    run = cli(["--json", "volume-delete", "1"], [LIST_IN_USE])
+    assert json.loads(run.stdout)["error"].startswith("volume 1 is in-use")
+
+
+def test_an_inventory_folder_with_only_group_vars_is_no_inventory(tmp_path):
+    from novavol.runner import inventory_exists
+
+    (tmp_path / "group_vars").mkdir()
+    assert not inventory_exists(str(tmp_path))
+    (tmp_path / "hosts.yml").write_text("{}")
+    assert inventory_exists(str(tmp_path))
+    assert not inventory_exists(str(tmp_path / "missing.yml"))
+
+
+def test_missing_volume_group_says_to_run_site_yml(cli):
+    # Recorded on a lab whose controller was not set up yet (the real volume_info module).
+    run = cli(["volume-list"], [("module", "volume_info", "lab_list_no_vg")])
+    assert run.code == 1
+    assert ("ERROR: reading the volumes failed: controller: novavolume.lvm_iscsi.volume_info: volume group "
+            "nova-volumes does not exist on this host (set the controller up first: ansible-playbook "
+            "playbooks/site.yml)") in run.stderr
+
+
+def test_create_that_finds_its_lv_already_there_fails(cli):
+    # The list says the group is empty, but the volume module finds volume-00000001 there.
+    run = cli(["volume-create", "1"], [LIST_EMPTY, ("module", "volume", "create_existing")])
+    assert run.code == 1
+    assert "volume 1 (volume-00000001) appeared while it was being created" in run.stderr
+
+
+def test_each_inventory_gets_its_own_ssh_control_path_dir(tmp_path):
+    from novavol.progress import Progress
+    from novavol.runner import AnsibleRunner
+
+    def control_dir(inventory):
+        return AnsibleRunner(str(tmp_path), inventory, Progress(None, "quiet")).envvars()["ANSIBLE_SSH_CONTROL_PATH_DIR"]
+
+    assert control_dir("/var/tmp/novavolume-lab/cli/inventory.yml") != control_dir(
+        "/var/tmp/novavolume-lab/attach/inventory.yml")
+    assert control_dir("/x/inventory.yml") == control_dir("/x/inventory.yml")

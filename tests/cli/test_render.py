@@ -1,0 +1,130 @@
+"""Tables, JSON, progress lines and error messages, all from recorded runner events."""
+
+import io
+import json
+
+from novavol import volumes as vol
+from novavol.progress import Progress, choose_mode
+from novavol.render import property_table, volume_table
+
+from .conftest import load_run
+
+
+def listed(fixture):
+    res = load_run(fixture).module_results("novavolume.lvm_iscsi.volume_info")[0].res
+    return sorted((vol.normalize(raw) for raw in res["volumes"]), key=vol.sort_key)
+
+
+def test_classic_volume_list_table():
+    assert volume_table(listed("list_mixed")) == "\n".join([
+        "+---------+-----------+--------------+------+-------------+-------------+",
+        "| ID      | Status    | Display Name | Size | Volume Type | Attached to |",
+        "+---------+-----------+--------------+------+-------------+-------------+",
+        "| 1       | in-use    | web data     | 10   | None        | compute1    |",
+        "| 7       | available | scratch      | 0.5  | ssd         |             |",
+        "| 9       | available | 7            | 2    | None        |             |",
+        "| 26      | error     | scratch      | 20   | None        |             |",
+        "| backups | available | None         | 50   | None        |             |",
+        "+---------+-----------+--------------+------+-------------+-------------+",
+    ])
+
+
+def test_empty_list_is_the_header_alone():
+    assert volume_table(listed("list_empty")).splitlines() == [
+        "+----+--------+--------------+------+-------------+-------------+",
+        "| ID | Status | Display Name | Size | Volume Type | Attached to |",
+        "+----+--------+--------------+------+-------------+-------------+",
+        "+----+--------+--------------+------+-------------+-------------+",
+    ]
+
+
+def test_property_table_puts_nova_fields_first():
+    lines = property_table(listed("list_in_use")[0]).splitlines()
+    assert [cell.strip() for cell in lines[1].split("|")[1:3]] == ["Property", "Value"]
+    keys = [line.split("|")[1].strip() for line in lines[3:-1]]
+    assert keys[:9] == ["id", "name", "status", "status_reason", "display_name", "size", "volume_type",
+                        "attached_to", "mountpoint"]
+    assert "| status        | in-use" in "\n".join(lines)
+
+
+def test_run_result_reads_module_results_and_changes():
+    create = load_run("create_1")
+    assert create.ok and create.changed()
+    assert create.module_results("volume")[0].res["volume"]["name"] == "volume-00000001"
+    assert not load_run("list_available").changed()
+
+
+def test_failure_message_is_the_modules_msg_with_host_and_task():
+    result = load_run("delete_in_use_failed")
+    assert not result.ok
+    assert result.error_message() == (
+        "controller1: novavolume.lvm_iscsi.volume: volume volume-00000001 is in-use on compute1; "
+        "detach it first or set force=true")
+
+
+def test_unreachable_message_points_at_the_lab():
+    message = load_run("list_unreachable").error_message()
+    assert message.startswith("controller1: ")
+    assert "Connection refused" in message and "novavol lab status" in message
+
+
+def test_plain_progress_one_line_per_task_and_host():
+    stream = io.StringIO()
+    progress = Progress(stream, "plain")
+    progress.start("lab status")
+    for event in load_run("ping_ok").events:
+        progress.on_event(event)
+    progress.finish()
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "-> lab status"
+    assert sorted(line.split()[:2] for line in lines[1:]) == [["ok", "compute1"], ["ok", "controller1"]]
+    assert "\r" not in stream.getvalue()
+
+
+def test_failed_progress_line_carries_the_message():
+    stream = io.StringIO()
+    progress = Progress(stream, "plain")
+    for event in load_run("delete_in_use_failed").events:
+        progress.on_event(event)
+    assert "failed      controller1    novavolume.lvm_iscsi.volume: volume volume-00000001 is in-use" in stream.getvalue()
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_spinner_on_a_terminal_is_cleared_before_result_lines():
+    stream = Terminal()
+    progress = Progress(stream, choose_mode(stream, 0, False))
+    assert progress.mode == "spinner"
+    events = load_run("attach").events
+    for event in events[:3]:  # up to the task start
+        progress.on_event(event)
+    progress.tick()
+    assert stream.getvalue().endswith("Attach volume-00000001 to compute1")
+    for event in events[3:]:
+        progress.on_event(event)
+    progress.finish()
+    assert "\r\033[K  changed     controller1    Attach volume-00000001 to compute1\n" in stream.getvalue()
+    assert stream.getvalue().endswith("\n")
+
+
+def test_verbose_streams_ansibles_own_output():
+    stream = Terminal()
+    progress = Progress(stream, choose_mode(stream, 1, False))
+    for event in load_run("attach").events:
+        progress.on_event(event)
+    text = stream.getvalue()
+    assert "TASK [Attach volume-00000001 to compute1]" in text and "changed: [controller1]" in text
+
+
+def test_modes():
+    assert choose_mode(io.StringIO(), 0, False) == "plain"
+    assert choose_mode(Terminal(), 0, True) == "quiet"
+
+
+def test_json_of_the_list_is_the_normalized_records():
+    records = json.loads(json.dumps(listed("list_in_use")))
+    assert records[0]["id"] == 1 and records[0]["name"] == "volume-00000001"
+    assert records[0]["status"] == "in-use" and records[0]["attached_to"] == "compute1"

@@ -1,0 +1,293 @@
+"""target_export with the lio backend, against an in-memory fake of rtslib_fb.
+
+The fake keeps the object model the backend uses (FabricModule -> Target -> TPG -> LUN /
+NodeACL -> MappedLUN, storage objects, save_to_file); LVM commands come from recorded output.
+"""
+
+import json
+import sys
+import types
+from unittest import mock
+
+import pytest
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import base, lio
+from ansible_collections.novavolume.lvm_iscsi.plugins.modules import target_export
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import run_module
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_target_export import (
+    NEW_CREDENTIALS,
+    FakeFiles,
+)
+
+IQN = "iqn.2010-10.org.openstack:myvolume"
+DEV = "/dev/nova-volumes/myvolume"
+C1 = "iqn.1993-08.org.debian:01:compute1"
+C2 = "iqn.1993-08.org.debian:01:compute2"
+SAVE = "/etc/rtslib-fb-target/saveconfig.json"
+PRESENT = dict(volume="myvolume", initiator_iqn=C1, host="compute1", mountpoint="/dev/vdb")
+ATTACHED_C1 = volume_meta.encode(
+    dict(attach_status="attached", attached_host="compute1", attached_initiator=C1, mountpoint="/dev/vdb")
+)
+
+
+def fake_rtslib(files):
+    """A module object with the rtslib_fb classes the backend uses, sharing one state."""
+    state = types.SimpleNamespace(targets=[], storage=[])
+
+    class StorageObject:
+        plugin = "block"
+
+        def __init__(self, name, dev=None):
+            if any(item.name == name for item in state.storage):
+                raise RuntimeError("storage object %s exists" % name)
+            self.name, self.udev_path, self.attached_luns = name, dev, []
+            state.storage.append(self)
+
+        def delete(self):
+            assert not self.attached_luns, "rtslib refuses to delete a storage object in use"
+            state.storage.remove(self)
+
+    class FabricModule:
+        def __init__(self, name):
+            assert name == "iscsi"
+
+        @property
+        def targets(self):
+            return list(state.targets)
+
+    class Target:
+        def __init__(self, fabric, wwn, mode="any"):
+            assert mode == "create" and all(item.wwn != wwn for item in state.targets)
+            self.wwn, self.tpgs = wwn, []
+            state.targets.append(self)
+
+        def delete(self):
+            for tpg in self.tpgs:
+                for acl in list(tpg.node_acls):
+                    acl.delete()
+                for lun in tpg.luns:
+                    lun.storage_object.attached_luns.remove(lun)
+            state.targets.remove(self)
+
+    class TPG:
+        def __init__(self, target, tag, mode="any"):
+            self.tag, self.luns, self.node_acls, self.portals, self.attributes = tag, [], [], [], {}
+            self.enable = False
+            target.tpgs.append(self)
+
+        def set_attribute(self, name, value):
+            self.attributes[name] = value
+
+    class NetworkPortal:
+        def __init__(self, tpg, address, port, mode="any"):
+            tpg.portals.append((address, port))
+
+    class LUN:
+        def __init__(self, tpg, lun, storage_object):
+            self.lun, self.storage_object = lun, storage_object
+            storage_object.attached_luns.append(self)
+            tpg.luns.append(self)
+
+    class NodeACL:
+        def __init__(self, tpg, wwn, mode="any"):
+            self.tpg, self.node_wwn, self.chap_userid, self.chap_password = tpg, wwn, "", ""
+            self.session, self.mapped_luns = None, []
+            tpg.node_acls.append(self)
+
+        def delete(self):
+            self.tpg.node_acls.remove(self)
+
+    class MappedLUN:
+        def __init__(self, acl, mapped_lun, tpg_lun):
+            acl.mapped_luns.append((mapped_lun, tpg_lun.lun))
+
+    class RTSRoot:
+        @property
+        def storage_objects(self):
+            return list(state.storage)
+
+        def save_to_file(self, path):
+            # The shape of rtslib's dump (RTSRoot.dump), reduced to the keys the backend reads.
+            dump = dict(
+                storage_objects=[dict(name=so.name, plugin=so.plugin, dev=so.udev_path) for so in state.storage],
+                targets=[
+                    dict(wwn=t.wwn, fabric="iscsi", tpgs=[
+                        dict(tag=tpg.tag, luns=[dict(index=lun.lun, storage_object="/backstores/block/" + lun.storage_object.name)
+                                                for lun in tpg.luns],
+                             node_acls=[dict(node_wwn=a.node_wwn, chap_userid=a.chap_userid, chap_password=a.chap_password)
+                                        for a in tpg.node_acls])
+                        for tpg in t.tpgs])
+                    for t in state.targets
+                ],
+            )
+            files.files[path] = [json.dumps(dump, indent=2), 0o600]
+
+    return types.SimpleNamespace(
+        state=state, BlockStorageObject=StorageObject, FabricModule=FabricModule, Target=Target, TPG=TPG,
+        NetworkPortal=NetworkPortal, LUN=LUN, NodeACL=NodeACL, MappedLUN=MappedLUN, RTSRoot=RTSRoot,
+    )
+
+
+def lvs(tags=(), present=True):
+    rows = [] if not present else [
+        dict(lv_name="myvolume", vg_name="nova-volumes", lv_size="10737418240", lv_attr="-wi-ao----", origin="",
+             lv_tags=",".join(tags), data_percent="", lv_path=DEV, lv_time="2026-11-24 20:00:00 +0000", snap_percent="")
+    ]
+    return dict(
+        command=["/testbin/lvs", "--reportformat", "json", "--units", "b", "--nosuffix", "-o", lvm.LV_FIELDS, "nova-volumes"],
+        out=json.dumps({"report": [{"lv": rows}]}),
+    )
+
+
+def lvchange(add=(), delete=()):
+    argv = ["/testbin/lvchange"] + [w for t in add for w in ("--addtag", t)] + [w for t in delete for w in ("--deltag", t)]
+    return dict(command=argv + ["nova-volumes/myvolume"])
+
+
+class Lab:
+    """One controller's LIO state (fake rtslib + files) across several module runs."""
+
+    def __init__(self):
+        self.files = FakeFiles()
+        self.rts = fake_rtslib(self.files)
+
+    def run(self, args, commands, check=False, diff=False, credentials=NEW_CREDENTIALS):
+        with mock.patch.object(lio, "import_rtslib", lambda module: self.rts), mock.patch.object(
+            base, "LocalFiles", lambda: self.files
+        ), mock.patch.object(target_export, "new_chap_credentials", lambda volume: credentials):
+            return run_module(target_export, args, commands, check_mode=check, diff=diff)
+
+    def attach_c1(self):
+        result = self.run(PRESENT, [lvs(), lvchange(add=ATTACHED_C1)])
+        assert result["changed"] and not result["failed"], result
+        return result
+
+    def tpg(self):
+        (target,) = self.rts.state.targets
+        return target.tpgs[0]
+
+
+def test_fresh_export_check_mode_changes_nothing():
+    lab = Lab()
+    result = lab.run(PRESENT, [lvs()], check=True, diff=True)
+    assert result["changed"] and result["actions"] == ["create target", "save configuration"]
+    assert result["diff"]["after"]["export"] == dict(
+        iqn=IQN, device=DEV, lun=0, acls=[C1], chap_users={C1: NEW_CREDENTIALS[0]}, chap_secret="********"
+    )
+    assert lab.rts.state.targets == [] and lab.files.files == {}
+
+
+def test_fresh_export_creates_private_target_and_saves():
+    lab = Lab()
+    result = lab.attach_c1()
+    assert (result["target_iqn"], result["lun"], result["chap_username"], result["chap_password"]) == (
+        (IQN, 0) + NEW_CREDENTIALS
+    )
+    tpg = lab.tpg()
+    assert tpg.enable and tpg.portals == [("0.0.0.0", 3260)]
+    assert tpg.attributes == dict(
+        authentication="1", generate_node_acls="0", cache_dynamic_acls="0", demo_mode_write_protect="1", demo_mode_discovery="0"
+    )
+    assert [lun.storage_object.udev_path for lun in tpg.luns] == [DEV]
+    (acl,) = tpg.node_acls
+    assert (acl.node_wwn, acl.chap_userid, acl.chap_password, acl.mapped_luns) == (C1,) + NEW_CREDENTIALS + ([(0, 0)],)
+    text, mode = lab.files.files[SAVE]
+    assert mode == 0o600 and IQN in text
+
+
+def test_rerun_is_idempotent_and_keeps_the_secret():
+    lab = Lab()
+    lab.attach_c1()
+    for check in (False, True):
+        result = lab.run(PRESENT, [lvs(ATTACHED_C1)], check=check)
+        assert not result["changed"] and result["actions"] == [], result
+        assert result["chap_password"] == NEW_CREDENTIALS[1]
+
+
+def test_acl_removed_by_hand_is_put_back():
+    lab = Lab()
+    lab.attach_c1()
+    lab.tpg().node_acls[0].delete()
+    result = lab.run(PRESENT, [lvs(ATTACHED_C1)], credentials=("nv-myvolume-ffffffff", "NotTheSavedOne00"))
+    assert result["changed"] and result["actions"] == ["replace ACL", "save configuration"]
+    (acl,) = lab.tpg().node_acls
+    # The saved credentials come back, so the initiator's session recovery logs in by itself.
+    assert (acl.node_wwn, acl.chap_userid, acl.chap_password) == (C1,) + NEW_CREDENTIALS
+
+
+def test_target_removed_by_hand_is_put_back():
+    lab = Lab()
+    lab.attach_c1()
+    lab.rts.state.targets[0].delete()
+    result = lab.run(PRESENT, [lvs(ATTACHED_C1)], credentials=("nv-myvolume-ffffffff", "NotTheSavedOne00"))
+    assert result["actions"] == ["create target", "save configuration"]
+    assert (result["chap_username"], result["chap_password"]) == NEW_CREDENTIALS
+    assert [lun.storage_object.udev_path for lun in lab.tpg().luns] == [DEV]
+
+
+def test_lost_saveconfig_is_written_again():
+    lab = Lab()
+    lab.attach_c1()
+    del lab.files.files[SAVE]
+    result = lab.run(PRESENT, [lvs(ATTACHED_C1)])
+    assert result["changed"] and result["actions"] == ["save configuration"]
+    assert lab.files.files[SAVE][1] == 0o600
+
+
+def test_attached_elsewhere_fails_and_changes_nothing():
+    lab = Lab()
+    lab.attach_c1()
+    saved = lab.files.files[SAVE][0]
+    result = lab.run(dict(PRESENT, initiator_iqn=C2, host="compute2"), [lvs(ATTACHED_C1)])
+    assert result["failed"] and "volume myvolume is attached to compute1 (initiator %s)" % C1 in result["msg"]
+    assert [acl.node_wwn for acl in lab.tpg().node_acls] == [C1] and lab.files.files[SAVE][0] == saved
+
+
+def test_force_moves_the_acl():
+    lab = Lab()
+    lab.attach_c1()
+    lab.tpg().node_acls[0].session = {"state": "LOGGED_IN"}
+    attached_c2 = volume_meta.encode(
+        dict(attach_status="attached", attached_host="compute2", attached_initiator=C2, mountpoint="/dev/vdb")
+    )
+    add, delete = volume_meta.tag_changes(ATTACHED_C1, volume_meta.decode(attached_c2))
+    result = lab.run(dict(PRESENT, initiator_iqn=C2, host="compute2", force=True), [lvs(ATTACHED_C1), lvchange(add, delete)])
+    assert result["actions"] == ["replace ACL", "save configuration"]
+    assert [acl.node_wwn for acl in lab.tpg().node_acls] == [C2]
+
+
+def test_missing_volume_fails_clearly():
+    lab = Lab()
+    result = lab.run(dict(PRESENT, volume="novolume"), [lvs(present=False)])
+    assert result["failed"] and "volume novolume does not exist in volume group nova-volumes" in result["msg"]
+    assert lab.rts.state.targets == []
+
+
+def test_absent_refuses_while_logged_in_then_removes():
+    lab = Lab()
+    lab.attach_c1()
+    lab.tpg().node_acls[0].session = {"state": "LOGGED_IN"}
+    absent = dict(volume="myvolume", state="absent")
+    result = lab.run(absent, [lvs(ATTACHED_C1)])
+    assert result["failed"] and "is logged in" in result["msg"] and len(lab.rts.state.targets) == 1
+    lab.tpg().node_acls[0].session = None
+    result = lab.run(absent, [lvs(ATTACHED_C1)], check=True)
+    assert result["changed"] and len(lab.rts.state.targets) == 1
+    result = lab.run(absent, [lvs(ATTACHED_C1), lvchange(delete=ATTACHED_C1)])
+    assert result["changed"] and lab.rts.state.targets == [] and lab.rts.state.storage == []
+    assert IQN not in lab.files.files[SAVE][0]
+    result = lab.run(absent, [lvs()])
+    assert not result["changed"]
+
+
+def test_missing_rtslib_fails_with_a_clear_message():
+    with mock.patch.dict(sys.modules, {"rtslib_fb": None}):
+        result = run_module(target_export, PRESENT, [lvs()])
+    assert result["failed"] and "rtslib_fb" in result["msg"] and "python3-rtslib-fb" in result["msg"]
+
+
+@pytest.mark.parametrize("bad", [dict(target_prefix="iqn.2010-10.lab"), dict(portal_address="controller"), dict(mountpoint="vdb")])
+def test_bad_input_fails_before_anything_runs(bad):
+    result = run_module(target_export, dict(PRESENT, **bad), [])
+    assert result["failed"] and "invalid" in result["msg"]

@@ -1,0 +1,90 @@
+"""volume_backup through its command table (test_volume_backup.yaml).
+
+The streaming pipeline is replaced by a fake that writes a small archive and calls the
+snapshot watch as often as the case says; the real pipeline is tested in
+tests/unit/plugins/module_utils/test_backup.py.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import pathlib
+
+import pytest
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_backup
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
+
+CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
+FIXED_NOW = datetime.datetime(2026, 11, 24, 21, 0, 0, tzinfo=datetime.timezone.utc)
+ARCHIVE = b"fake archive bytes"
+
+
+def substitute(value, mapping):
+    if isinstance(value, str):
+        for key, replacement in mapping.items():
+            value = value.replace(key, replacement)
+        return value
+    if isinstance(value, list):
+        return [substitute(item, mapping) for item in value]
+    if isinstance(value, dict):
+        return dict((key, substitute(item, mapping)) for key, item in value.items())
+    return value
+
+
+def fake_pipeline(spec, seen):
+    def stream_archive(producer, compressor, temp_path, algorithm, watch=None, watch_interval=2.0):
+        seen.update(producer=producer, compressor=compressor, temp=temp_path)
+        with open(temp_path, "xb") as handle:
+            handle.write(ARCHIVE)
+        try:
+            for _call_number in range(spec.get("watch_calls", 0)):
+                watch()
+            if spec.get("fail"):
+                raise backup.BackupError(spec["fail"])
+        except Exception:
+            os.unlink(temp_path)
+            raise
+        return dict(size=len(ARCHIVE), checksum=hashlib.new(algorithm, ARCHIVE).hexdigest())
+
+    return stream_archive
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_volume_backup(case, tmp_path, monkeypatch):
+    dest, work = tmp_path / "dest", tmp_path / "work"
+    case = substitute(case, {"@DEST@": str(dest), "@WORK@": str(work)})
+    seen = {}
+    monkeypatch.setattr(backup, "stream_archive", fake_pipeline(case.get("pipeline") or {}, seen))
+    monkeypatch.setattr(backup, "utc_now", lambda: FIXED_NOW)
+    result = check_case(volume_backup, case)
+    if "statuses" in case:
+        assert dict((entry["volume"], entry["status"]) for entry in result["report"]["volumes"]) == case["statuses"]
+
+    spec = case.get("pipeline") or {}
+    if "tar_members" in spec:
+        assert seen["producer"][-len(spec["tar_members"]) - 1:] == ["--"] + spec["tar_members"]
+    for exclude in spec.get("tar_excludes", []):
+        assert exclude in seen["producer"]
+    for name in case.get("files", []):
+        assert (dest / name).is_file(), "%s missing; destination has %r" % (name, sorted(
+            str(p.relative_to(dest)) for p in dest.rglob("*")))
+    for folder in case.get("no_files_in", []):
+        assert not [p for p in (dest / folder).rglob("*") if p.is_file() and p.name != "backup-report.txt"] \
+            if (dest / folder).exists() else True
+    if work.exists():  # every mount folder this run made is gone again
+        assert not list(work.rglob("*")), sorted(map(str, work.rglob("*")))
+    archives = [name for name in case.get("files", []) if name.endswith((".tar.gz", ".tar.zst"))]
+    for name in archives:
+        archive = dest / name
+        algorithm = case["input"].get("checksum", "sha1")
+        line = (dest / (name + "." + algorithm)).read_text()
+        assert line == "%s  %s\n" % (hashlib.new(algorithm, ARCHIVE).hexdigest(), archive.name)
+        assert not list(archive.parent.glob(".*")), "temp files left"
+    if "manifest" in case:
+        manifest = json.loads(next(dest.rglob("*.json")).read_text())
+        assert_subset(case["manifest"], manifest, "manifest")
+        assert manifest["started_at"] == "2026-11-24T21:00:00Z"
+        assert manifest["tool_version"] == backup.TOOL_VERSION

@@ -1,0 +1,56 @@
+"""volume_restore through its command table (test_volume_restore.yaml), with a real archive,
+checksum file and manifest written on the host for each case."""
+
+import datetime
+import hashlib
+import json
+import pathlib
+import subprocess
+
+import pytest
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_restore
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_volume_backup import substitute
+
+CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
+FIXED_NOW = datetime.datetime(2026, 11, 24, 21, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+def write_backup(folder, layout, corrupt):
+    """A backup of `vol1` as volume_backup writes it: archive, .sha1, manifest."""
+    source = folder / "source"
+    for filesystem in layout["filesystems"]:
+        if filesystem["archived"]:
+            (source / filesystem["member"] / "data").mkdir(parents=True)
+            (source / filesystem["member"] / "data" / "file.txt").write_text("content\n")
+    names = backup.backup_names("vol1", FIXED_NOW, "gzip", "sha1")
+    archive = folder / names["archive"]
+    members = [fs["member"] for fs in layout["filesystems"] if fs["archived"]]
+    subprocess.run(["tar", "czf", str(archive), "-C", str(source)] + members, check=True)
+    digest = hashlib.sha1(archive.read_bytes()).hexdigest()
+    (folder / names["checksum"]).write_text(backup.checksum_line(digest, names["archive"]))
+    (folder / names["manifest"]).write_text(json.dumps(dict(
+        format=1, volume="vol1", vg="nova-volumes", started_at=backup.iso(FIXED_NOW), origin_size=1073741824,
+        archive=names["archive"], archive_size=archive.stat().st_size, compression="gzip",
+        checksum_algorithm="sha1", checksum=digest, checksum_file=names["checksum"], layout=layout)))
+    if corrupt:
+        data = bytearray(archive.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        archive.write_bytes(bytes(data))
+    return archive, digest
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_volume_restore(case, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    mapping = {"@WORK@": str(work)}
+    if "layout" in case:
+        archive, digest = write_backup(tmp_path, case["layout"], case.get("corrupt"))
+        mapping.update({"@ARCHIVE@": str(archive), "@SHA@": digest})
+    case = substitute(case, mapping)
+    monkeypatch.setattr(backup, "utc_now", lambda: FIXED_NOW)
+    check_case(volume_restore, case)
+    if work.exists():  # the mount folders are gone again
+        assert not list(work.rglob("*")), sorted(map(str, work.rglob("*")))

@@ -4,7 +4,6 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV := .venv
 BIN := $(VENV)/bin
-BUILD := .build
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -31,14 +30,15 @@ lint: setup
 
 # ansible-test wants the collection under ansible_collections/NAMESPACE/NAME; it tests a copy there.
 sanity: setup
-	@mkdir -p $(BUILD)
 	bash scripts/sanity.sh
 
 build: setup
 	$(BIN)/python -m pytest -q tests/build
 
+# One scenario: make molecule SCENARIO=attach
 molecule: setup
-	$(BIN)/molecule test --all
+	@if [ -n "$(SCENARIO)" ]; then bash scripts/molecule_scenario.sh "$(SCENARIO)"; \
+	else MOLECULE_ONLY=1 bash scripts/test.sh; fi
 
 lab-up: setup
 	$(BIN)/ansible-playbook playbooks/lab_up.yml

@@ -38,7 +38,7 @@ stamp_set() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }
 install_python_packages() {
   [[ -x "$VENV/bin/python" ]] || { log "creating $VENV"; "$PYTHON" -m venv "$VENV"; }
   local key
-  key="$(cat "$ROOT/requirements.txt" $([[ -f "$ROOT/cli/pyproject.toml" ]] && echo "$ROOT/cli/pyproject.toml") | sha256sum | cut -c1-16)"
+  key="$(cat "$ROOT/requirements.txt" "$ROOT/cli/pyproject.toml" | sha256sum | cut -c1-16)"
   if ! stamp_ok python "$key"; then
     log "installing pinned Python packages"
     "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements.txt"

@@ -215,7 +215,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lab
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lab, validation
 
 SIZE = re.compile(r"^[1-9][0-9]*[KMGT]$")
 _UNITS = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
@@ -249,7 +249,13 @@ def validate(module):
     params = module.params
     lab.check_label(params["name"], "host name")
     lab.check_label(params["lab_name"], "lab name")
+    # Absolute paths only: the guest runs in <state_dir>/pids, where relative ones mean other files.
+    validation.absolute_path(params["state_dir"], "state_dir")
     if params["state"] == "started":
+        validation.absolute_path(params["image"], "image")
+        validation.absolute_path(params["kernel"], "kernel")
+        if not 1 <= params["ssh_port"] <= 65535:
+            raise lab.LabError("invalid ssh_port %r: expected a port number from 1 to 65535" % params["ssh_port"])
         lab.check_address(params["address"], "address")
         lab.check_ifname(params["tap"], "tap name")
         if not re.match(r"^[1-9][0-9]*[KMG]$", params["memory"]):
@@ -421,7 +427,7 @@ def main():
     )
     try:
         validate(module)
-    except lab.LabError as exc:
+    except (lab.LabError, validation.ValidationError) as exc:
         module.fail_json(msg=str(exc))
 
     guest = Guest(module.params)

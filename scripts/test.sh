@@ -34,6 +34,9 @@ run_molecule() {
     printf 'molecule/ holds:   %s\nALL_SCENARIOS is: %s\n' "$on_disk" "$ALL_SCENARIOS"
     return 1
   fi
+  # A copy of this collection that an older molecule's prerun installed would shadow the
+  # working tree (the scenarios set prerun: false).
+  rm -rf "$HOME/.ansible/collections/ansible_collections/novavolume/lvm_iscsi"
   tr ' ' '\n' <<<"$scenarios" | xargs -P "$MOLECULE_LANES" -I{} bash scripts/molecule_scenario.sh {}
 }
 

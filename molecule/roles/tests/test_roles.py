@@ -12,7 +12,7 @@ import os
 import pytest
 import testinfra
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation, volume_meta
 
 BACKEND = os.environ.get("NOVAVOLUME_TARGET_BACKEND", "lio")
 LAB_INVENTORY = "/var/tmp/novavolume-lab/%s/inventory.yml" % os.environ.get("NOVALAB_NAME", "roles")
@@ -198,3 +198,23 @@ def test_initiator_names_unique_and_no_longer_cloned(compute):
     assert len(set(names)) == len(names), names
     cloned = out(compute, "cat /root/cloned-initiatorname")
     assert cloned not in names
+
+
+# The desired state of the scenario's inventory (site.yml's last play) ------------------------
+
+DESIRED_TARGET = "iqn.2010-10.org.openstack:volume-00000001"
+
+
+def test_desired_volume_attached_to_compute1_only(compute):
+    sessions = compute.run("iscsiadm -m session").stdout
+    if compute.backend.get_hostname() == "compute1":
+        assert DESIRED_TARGET in sessions
+    else:
+        assert DESIRED_TARGET not in sessions
+
+
+def test_desired_volume_exported_to_compute1(controller):
+    volume = "/dev/%s/volume-00000001" % VG
+    assert controller.file(volume).exists
+    meta = volume_meta.decode(out(controller, "lvs --noheadings -o lv_tags %s", volume).split(","))
+    assert meta.get("attached_host") == "compute1", meta

@@ -29,6 +29,14 @@ fi
 run volume-list
 run volume-attach "$INSTANCE" "$volume_id" "$DEVICE"
 run volume-list
+
+# What the instance does with its new disk (classic part C): partition, mkfs.ext3, mount, write.
+volume_name="$(printf 'volume-%08x' "$volume_id")"
+inventory=inventories/lab
+[[ -n "${NOVALAB_NAME:-}" ]] && inventory="/var/tmp/novavolume-lab/$NOVALAB_NAME/inventory.yml"
+printf '\n\033[1m$ ansible-playbook playbooks/instance_format.yml -e volume=%s -e instance=%s\033[0m\n' "$volume_name" "$INSTANCE"
+"$ROOT/.venv/bin/ansible-playbook" -i "$inventory" playbooks/instance_format.yml -e "volume=$volume_name" -e "instance=$INSTANCE"
+
 run volume-detach "$INSTANCE" "$volume_id"
 run volume-backup "$volume_id"
 run volume-delete "$volume_id"

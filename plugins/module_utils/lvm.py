@@ -11,7 +11,7 @@ import json
 import math
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
 
 # The reporting options shared by lvs and vgs: JSON in bytes, so nothing is parsed from text
 # tables and no unit suffix has to be guessed.
@@ -240,3 +240,108 @@ def users_of_volume(lv, meta, export, snapshots):
     if snapshots:
         reasons.append("it has snapshots: %s" % ", ".join(sorted(snapshots)))
     return reasons
+
+
+# --- What an LV holds: read-only probes before a forced shrink -------------------------------
+
+
+def blkid_runner(module):
+    # -p probes the device itself rather than blkid's cache. rc 2: no signature found; rc 8: the
+    # low-level probe found signatures that contradict each other (the caller refuses on that).
+    return CommandRunner(
+        module,
+        "blkid",
+        dict(probe=fmt.fixed("-p"), export=fmt.fixed("-o", "export"), device=fmt.positional()),
+        benign_rcs=(0, 2, 8),
+    )
+
+
+def sfdisk_runner(module):
+    return CommandRunner(module, "sfdisk", dict(json=fmt.fixed("--json"), device=fmt.positional()))
+
+
+def dumpe2fs_runner(module):
+    return CommandRunner(module, "dumpe2fs", dict(header=fmt.fixed("-h"), device=fmt.positional()))
+
+
+BLKID_NOTHING_FOUND = 2
+BLKID_AMBIVALENT = 8
+EXT_FILE_SYSTEMS = ("ext2", "ext3", "ext4")
+
+
+def parse_blkid_export(out):
+    """`blkid -o export` KEY=value lines -> dict."""
+    found = {}
+    for line in (out or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            found[key.strip()] = value.strip()
+    return found
+
+
+def partition_table_end(out):
+    """`sfdisk --json` -> the end of the last partition in bytes (0 without partitions).
+
+    Raises ValueError when sfdisk does not report the sector size (older util-linux does not):
+    guessing it could put the end of the data below where it is.
+    """
+    table = json.loads(out or "{}").get("partitiontable") or {}
+    sector_size = table.get("sectorsize")
+    if not sector_size:
+        raise ValueError("sfdisk did not report the sector size of the partition table")
+    last_sector = max([int(part["start"]) + int(part["size"]) for part in table.get("partitions") or []] or [0])
+    return last_sector * int(sector_size)
+
+
+def ext_file_system_end(out):
+    """`dumpe2fs -h` -> the size of the ext2/3/4 file system in bytes (block count x block size)."""
+    fields = {}
+    for line in (out or "").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip()] = value.strip()
+    try:
+        return int(fields["Block count"]) * int(fields["Block size"])
+    except (KeyError, ValueError):
+        raise ValueError("dumpe2fs -h printed no block count and block size")
+
+
+def probe_contents(module, device):
+    """What the block device holds and where that data ends, read-only, before a shrink.
+
+    Returns a dict: `holds`, what was found ("an ext4 file system", "a dos partition table", or
+    the signature's type; None when blkid found no signature), `end`, the byte where that data
+    ends (0 when nothing was found), and `unreadable`, the reason when something was found whose
+    end cannot be read (the caller must then refuse to shrink).
+    Raises CommandError when a probe fails.
+    """
+    blkid = blkid_runner(module)
+    rc, out, err = blkid.run("probe export device", probe=True, export=True, device=device)
+    if rc == BLKID_NOTHING_FOUND and err.strip():
+        # blkid also answers "nothing found" when it cannot open the device: that proves nothing.
+        raise CommandError(blkid.argv("probe export device", probe=True, export=True, device=device), rc, out, err)
+    contents = dict(holds=None, end=0, unreadable=None)
+    if rc == BLKID_AMBIVALENT:
+        contents.update(holds="contradicting signatures", unreadable="blkid found contradicting signatures on it")
+        return contents
+    found = parse_blkid_export(out) if rc == 0 else {}
+    fs_type, table_type = found.get("TYPE"), found.get("PTTYPE")
+    holds = []
+    try:
+        if fs_type:
+            if fs_type == "xfs":
+                contents["unreadable"] = "it holds an xfs file system, and xfs cannot shrink"
+            elif fs_type in EXT_FILE_SYSTEMS:
+                holds.append("an %s file system" % fs_type)
+                _rc, dump, _err = dumpe2fs_runner(module).run("header device", header=True, device=device)
+                contents["end"] = ext_file_system_end(dump)
+            else:
+                contents["unreadable"] = "it holds a %s signature whose size this module cannot read" % fs_type
+        if table_type and not contents["unreadable"]:
+            holds.append("a %s partition table" % table_type)
+            _rc, dump, _err = sfdisk_runner(module).run("json device", json=True, device=device)
+            contents["end"] = max(contents["end"], partition_table_end(dump))
+    except ValueError as error:
+        contents["unreadable"] = "the end of its data cannot be read: %s" % error
+    contents["holds"] = " and ".join(holds) or fs_type or table_type
+    return contents

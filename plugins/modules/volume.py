@@ -26,6 +26,8 @@ author:
   - novavolume maintainers (!UNKNOWN)
 requirements:
   - lvm2 on the managed host
+  - for shrinking with O(force), C(blkid) (util-linux), C(sfdisk) (fdisk; one whose JSON output
+    reports the sector size, as util-linux 2.38 does) and C(dumpe2fs) (e2fsprogs)
   - for deleting exported volumes with O(force), the target backend's tools (see O(target_backend))
 attributes:
   check_mode:
@@ -49,7 +51,8 @@ options:
       - The size. A number is in GB (binary GB, as LVM counts, so V(10) is 10 GiB); a string may
         carry a unit (V(512M), V(10G), V(1T)). Rounded up to whole extents of the volume group.
       - Required to create a volume. A larger size grows the volume with C(lvextend).
-      - A smaller size is refused unless O(force); see O(force) for when even that is refused.
+      - A smaller size is refused unless O(force), and even with O(force) never below the end of
+        the data on the volume (a partition table or a file system); see O(force).
     type: raw
   volume_type:
     description: Free text volume type. Kept as it is when omitted.
@@ -96,8 +99,17 @@ options:
   force:
     description:
       - Shrink a volume to a smaller O(size). Data beyond the new size is lost, so a shrink is
-        refused even with O(force) while the volume is exported, recorded as attached, open, or
-        has snapshots; shrink a file system inside it first.
+        refused even with O(force) while the volume is exported, recorded as attached, open,
+        inactive, or has snapshots.
+      - Before a forced shrink the volume is probed read-only (also in check mode, so that check
+        mode predicts a refusal) with C(blkid -p), and the shrink is refused when the new size is
+        below the end of the data found on it: the end of the last partition of a partition table
+        (C(sfdisk --json)), or the size of an ext2/ext3/ext4 file system (C(dumpe2fs -h)). Shrink
+        the partitions or the file system first (for example with C(resize2fs)).
+      - Any other signature is refused outright: an xfs file system cannot shrink at all, and for
+        other file systems and signatures (swap, LUKS, LVM PV, ...) the end of the data is not
+        read. Wipe an unused signature with C(wipefs) first. A volume without any signature
+        shrinks with O(force).
       - Delete a volume that is exported or recorded as attached; the export is removed first
         (through O(target_backend)) and the attachment tags are cleared, then its snapshots and
         the volume are removed. A compute host still logged in loses the disk.
@@ -331,7 +343,7 @@ class Plan:
             export = lvm.find_export(exports, prefix, self.vg["name"], entry["name"])
             snapshots = self.snapshots_of(entry["name"])
             reasons = lvm.users_of_volume(lv, meta, export, snapshots)
-            entry.update(export=export, meta=meta, snapshots=snapshots)
+            entry.update(export=export, meta=meta, snapshots=snapshots, users=reasons)
             if not reasons:
                 continue
             if "shrink" in kinds:
@@ -339,6 +351,34 @@ class Plan:
             elif not force:
                 self.errors.append(
                     "refusing to delete volume %s: %s (detach it first, or use force)" % (entry["name"], "; ".join(reasons))
+                )
+
+    def check_data(self, probe):
+        """Never shrink below the data: probe each volume to shrink (read-only) for where it ends.
+
+        `probe(device)` is lvm.probe_contents bound to the module. Volumes already refused for
+        their users are not probed.
+        """
+        for entry in self.entries:
+            sizes = [step[1] for step in entry["steps"] if step[0] == "shrink"]
+            if not sizes or entry.get("users"):
+                continue
+            name, lv = entry["name"], entry["lv"]
+            if not lv["active"]:
+                # blkid answers "nothing found" for a device node that is not there.
+                self.errors.append(
+                    "refusing to shrink volume %s even with force: the LV is not active, so what it "
+                    "holds cannot be checked (activate it with lvchange -ay first)" % name
+                )
+                continue
+            contents = probe(lv.get("path") or "/dev/%s/%s" % (self.vg["name"], name))
+            if contents["unreadable"]:
+                self.errors.append("refusing to shrink volume %s even with force: %s" % (name, contents["unreadable"]))
+            elif contents["end"] > sizes[0]:
+                self.errors.append(
+                    "refusing to shrink volume %s to %s even with force: %s on it ends at byte %d (%s), "
+                    "beyond the new size of %d bytes; shrink that first"
+                    % (name, lvm.gb_text(sizes[0]), contents["holds"], contents["end"], lvm.gb_text(contents["end"]), sizes[0])
                 )
 
     def check_free_space(self):
@@ -519,6 +559,11 @@ def main():
         except BackendError as error:
             module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
         plan.check_users(exports, params["target_prefix"], params["force"])
+        try:
+            # Read-only, so it runs in check mode too and check mode predicts the refusal.
+            plan.check_data(lambda device: lvm.probe_contents(module, device))
+        except CommandError as error:
+            module.fail_json(**error.fail_json_kwargs())
     plan.check_free_space()
     if plan.errors:
         module.fail_json(msg="; ".join(plan.errors))

@@ -264,7 +264,13 @@ def absent(module, adm, view, result):
     if module.check_mode:
         return
     if name:
-        iscsiadm.blockdev_runner(module).run("flushbufs device", flushbufs=True, device="/dev/%s" % name)
+        # With force the disk goes whatever happens: a target that is gone (the recovery case)
+        # fails the flush with an I/O error, and that must not keep the stalled session alive.
+        rc, _out, err = iscsiadm.blockdev_runner(module).run(
+            "flushbufs device", check=not params["force"], flushbufs=True, device="/dev/%s" % name)
+        if rc != 0:
+            module.warn("the buffers of /dev/%s could not be flushed (%s): data not yet written to %s is lost"
+                        % (name, err.strip() or "rc=%d" % rc, target))
         view.delete_device(name)
     if session:
         adm.logout(target, portal)

@@ -103,12 +103,13 @@ options:
         inactive, or has snapshots.
       - Before a forced shrink the volume is probed read-only (also in check mode, so that check
         mode predicts a refusal) with C(blkid -p), and the shrink is refused when the new size is
-        below the end of the data found on it: the end of the last partition of a partition table
-        (C(sfdisk --json)), or the size of an ext2/ext3/ext4 file system (C(dumpe2fs -h)). Shrink
-        the partitions or the file system first (for example with C(resize2fs)).
-      - Any other signature is refused outright: an xfs file system cannot shrink at all, and for
-        other file systems and signatures (swap, LUKS, LVM PV, ...) the end of the data is not
-        read. Wipe an unused signature with C(wipefs) first. A volume without any signature
+        below the end of the data found on it. That end is the end of the last partition of a
+        partition table (C(sfdisk --json)), or the size of an ext2/ext3/ext4 file system
+        (C(dumpe2fs -h)). Shrink the partitions or the file system first (for example with
+        C(resize2fs)).
+      - Any other signature is refused outright. An xfs file system cannot shrink at all, and for
+        other file systems and signatures (swap, LUKS, LVM PV and others) the end of the data is
+        not read. Wipe an unused signature with C(wipefs) first. A volume without any signature
         shrinks with O(force).
       - Delete a volume that is exported or recorded as attached; the export is removed first
         (through O(target_backend)) and the attachment tags are cleared, then its snapshots and

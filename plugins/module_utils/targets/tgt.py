@@ -18,7 +18,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend
 
 CONF_DIR = "/etc/tgt/conf.d"
@@ -188,8 +188,22 @@ class TgtBackend(TargetBackend):
 
     def _bind(self, tid, spec):
         self._change("mode op tid initiator_name", mode="target", op="bind", tid=tid, initiator_name=spec["initiator"])
-        self._change("mode op user password", mode="account", op="new", user=spec["chap_user"], password=spec["chap_password"])
+        self._new_account(spec)
         self._change("mode op tid user", mode="account", op="bind", tid=tid, user=spec["chap_user"])
+
+    def _new_account(self, spec):
+        # Accounts outlive their targets in tgtd: one left behind by a target deleted outside this
+        # module (by hand, or a run that died between two commands) is replaced, so that the
+        # secret in use is the one saved with the export.
+        values = dict(mode="account", op="new", user=spec["chap_user"], password=spec["chap_password"])
+        self._shown = None
+        rc, out, err = self.tgtadm.run("mode op user password", check=False, **values)
+        if rc == 0:
+            return
+        if "already exists" not in err:
+            raise CommandError(self.tgtadm.argv("mode op user password", **values), rc, out, err)
+        self._change("mode op user", mode="account", op="delete", user=spec["chap_user"])
+        self._change("mode op user password", **values)
 
     def _set_acl(self, spec, current):
         tid = current["tid"]

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup demo test unit lint sanity build molecule lab-up lab-down
+.PHONY: help setup demo test unit lint sanity build molecule bench lab-up lab-down
 
 help:
 	@echo "make demo   - set up, bring up the lab and run the nova-volume walkthrough"
@@ -39,6 +39,10 @@ build: setup
 molecule: setup
 	@if [ -n "$(SCENARIO)" ]; then bash scripts/molecule_scenario.sh "$(SCENARIO)"; \
 	else MOLECULE_ONLY=1 bash scripts/test.sh; fi
+
+# The benchmarks of bench/ (figures for the reader; nothing is asserted on time).
+bench: setup
+	bash scripts/bench.sh
 
 lab-up: setup
 	$(BIN)/ansible-playbook playbooks/lab_up.yml

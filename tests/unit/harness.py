@@ -82,6 +82,7 @@ def run_module(module, args, commands=(), check_mode=False, diff=False):
         stack.enter_context(mock.patch.object(basic.AnsibleModule, "exit_json", exit_json))
         stack.enter_context(mock.patch.object(basic.AnsibleModule, "fail_json", fail_json))
         stack.enter_context(mock.patch.object(basic.AnsibleModule, "get_bin_path", get_bin_path))
+
         # A plain function, so that Python binds the module instance as its first argument.
         def run_command(module, *args, **kwargs):
             return table.run_command(module, *args, **kwargs)

@@ -23,7 +23,7 @@ stage() {
 # Scenarios, longest first; each boots a lab of its own (named after it) and tears it down.
 # MOLECULE_LANES of them run side by side: the guests mostly wait on each other, so two lanes
 # use this 2-core machine better than one. MOLECULE_SCENARIOS=... runs only those.
-ALL_SCENARIOS="attach attach_tgt recovery backup cli roles roles_tgt volumes lab"
+ALL_SCENARIOS="roles recovery roles_tgt backup attach_tgt attach cli volumes lab"
 MOLECULE_LANES="${MOLECULE_LANES:-2}"
 
 run_molecule() {

@@ -23,7 +23,7 @@ test: setup
 	@bash scripts/test.sh
 
 unit: setup
-	$(BIN)/python -m pytest -q tests/unit tests/cli
+	$(BIN)/python -m pytest -q tests/unit tests/cli lab/tests/unit
 
 lint: setup
 	$(BIN)/ansible-lint
@@ -35,9 +35,9 @@ sanity: setup
 build: setup
 	$(BIN)/python -m pytest -q tests/build
 
-# One scenario: make molecule SCENARIO=attach
+# One lab job: make molecule SCENARIO=attach (or SCENARIO=demo); without SCENARIO all of them.
 molecule: setup
-	@if [ -n "$(SCENARIO)" ]; then bash scripts/molecule_scenario.sh "$(SCENARIO)"; \
+	@if [ -n "$(SCENARIO)" ]; then bash scripts/lab_job.sh "$(SCENARIO)"; \
 	else MOLECULE_ONLY=1 bash scripts/test.sh; fi
 
 # The benchmarks of bench/ (figures for the reader; nothing is asserted on time).
@@ -45,7 +45,7 @@ bench: setup
 	bash scripts/bench.sh
 
 lab-up: setup
-	$(BIN)/ansible-playbook playbooks/lab_up.yml
+	$(BIN)/ansible-playbook lab/playbooks/lab_up.yml
 
 lab-down: setup
-	$(BIN)/ansible-playbook playbooks/lab_down.yml
+	$(BIN)/ansible-playbook lab/playbooks/lab_down.yml

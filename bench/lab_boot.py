@@ -4,10 +4,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """How long the lab takes to come up, printed against the goals of issue 3.
 
-  warm    playbooks/lab_up.yml with the guest image cached, until all three hosts answer SSH
+  warm    lab/playbooks/lab_up.yml with the guest image cached, until all three hosts answer SSH
           (goal: 45 s or less on a 2-core machine)
   again   lab_up on the running lab: changes nothing (changed=0 is checked)
-  down    playbooks/lab_down.yml
+  down    lab/playbooks/lab_down.yml
   cold    --cold only: lab_up with the image built first (goal: 4 minutes or less). It builds
           into a private, empty image cache (--cold-cache, deleted before and after), so the
           shared cache that other labs run from is never touched.
@@ -34,8 +34,8 @@ GOALS = {"warm": 45.0, "cold": 240.0}
 
 
 def run_playbook(name, lab, extra_vars=()):
-    """Run playbooks/<name>.yml for the lab; return (seconds, changed count)."""
-    argv = [PLAYBOOK, os.path.join("playbooks", name + ".yml"), "-e", "lab_name=%s" % lab]
+    """Run lab/playbooks/<name>.yml for the lab; return (seconds, changed count)."""
+    argv = [PLAYBOOK, os.path.join("lab", "playbooks", name + ".yml"), "-e", "lab_name=%s" % lab]
     for item in extra_vars:
         argv += ["-e", item]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), NOVALAB_NAME=lab)

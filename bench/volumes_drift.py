@@ -12,7 +12,7 @@ No assertion on time: the figures are for the reader.
 
     NOVALAB_NAME=volumes .venv/bin/python bench/volumes_drift.py [--count 100] [--repeat 1] [--keep]
 
-Run from the repository root with the lab up (playbooks/lab_up.yml) and nova-volumes present.
+Run from the repository root with the lab up (lab/playbooks/lab_up.yml) and nova-volumes present.
 """
 
 import argparse
@@ -97,7 +97,7 @@ def main():
     lab = os.environ.get("NOVALAB_NAME", "novalab")
     inventory = "/var/tmp/novavolume-lab/%s/inventory.yml" % lab
     if not os.path.exists(inventory):
-        sys.exit("no lab %r: %s is missing (bring it up with playbooks/lab_up.yml)" % (lab, inventory))
+        sys.exit("no lab %r: %s is missing (bring it up with lab/playbooks/lab_up.yml)" % (lab, inventory))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     # Every lab's guests have the same addresses: keep ssh from reusing another lab's connection.
     env.setdefault("ANSIBLE_SSH_CONTROL_PATH_DIR", os.path.expanduser("~/.ansible/cp-%s" % lab))

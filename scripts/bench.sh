@@ -15,7 +15,7 @@ failed=0
 lab_ready=""
 for bench in "${benches[@]}"; do
   if [[ "$bench" == volumes_drift || "$bench" == attach_latency ]] && [[ -z "$lab_ready" ]]; then
-    if ! { ansible-playbook playbooks/lab_up.yml >/dev/null &&
+    if ! { ansible-playbook lab/playbooks/lab_up.yml >/dev/null &&
            ansible-playbook -i /var/tmp/novavolume-lab/bench/inventory.yml playbooks/site.yml >/dev/null; }; then
       echo "bench: setting up lab 'bench' failed"
       failed=1
@@ -26,5 +26,5 @@ for bench in "${benches[@]}"; do
   printf '\n===== bench/%s.py =====\n' "$bench"
   python "bench/$bench.py" 2>&1 | tee "artifacts/bench/$bench.txt" || failed=1
 done
-[[ -n "$lab_ready" ]] && ansible-playbook playbooks/lab_down.yml >/dev/null
+[[ -n "$lab_ready" ]] && ansible-playbook lab/playbooks/lab_down.yml >/dev/null
 exit "$failed"

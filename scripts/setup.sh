@@ -9,12 +9,14 @@ VENV="$ROOT/.venv"
 STAMPS="$VENV/.stamps"
 PYTHON="${PYTHON:-python3}"
 
-# Debian packages the control node needs: venv/rsync/git for the tooling, and everything the
-# UML lab uses on the host (kernel, image builder, namespaces, SSH through the namespace).
+# Debian packages the control node needs: venv/rsync/git for the tooling, everything the
+# UML lab uses on the host (kernel, image builder, namespaces, SSH through the namespace), and
+# the compressors that bench/backup_throughput.py measures volume_backup's pipeline with.
 APT_PACKAGES=(
   python3 python3-venv python3-dev gcc git rsync make
   user-mode-linux mmdebstrap e2fsprogs iproute2 netcat-openbsd openssh-client
   uml-utilities procps util-linux ca-certificates shellcheck
+  pigz zstd
 )
 
 log() { printf '[setup] %s\n' "$*"; }

@@ -1,33 +1,40 @@
 #!/usr/bin/env bash
-# Everything CI runs, in order of cost: Python tests (unit, CLI, collection build), ansible-lint,
-# ansible-test sanity, then every molecule scenario on the UML lab. Every stage runs; the script
-# fails at the end if any stage failed, and lists which.
+# Everything CI runs, in order of cost: Python tests (unit, CLI, collection build, lab), ansible-lint,
+# ansible-test sanity, then the lab jobs: the README's main job (scripts/demo.sh on the default
+# lab, as a newcomer runs it, then the lab taken down) and every molecule scenario on a lab of
+# its own. Every stage runs; the script fails at the end if any stage failed, and lists which.
+# At the end: a table of every stage and lab job with its seconds, and the total.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg"
 
+TIMES="$ROOT/artifacts/times.tsv"
+mkdir -p "$(dirname "$TIMES")"
+: >"$TIMES"
+export NOVAVOLUME_TIMES="$TIMES"
+started_all=$SECONDS
+
 failed=()
 stage() {
   local name="$1"; shift
   printf '\n===== %s =====\n' "$name"
-  local started=$SECONDS
-  if "$@"; then
-    printf '===== %s: passed in %ss =====\n' "$name" $((SECONDS - started))
-  else
-    printf '===== %s: FAILED in %ss =====\n' "$name" $((SECONDS - started))
-    failed+=("$name")
-  fi
+  local started=$SECONDS result=passed
+  "$@" || { result=FAILED; failed+=("$name"); }
+  printf '===== %s: %s in %ss =====\n' "$name" "$result" $((SECONDS - started))
+  printf 'stage\t%s\t%s\t%s\n' "$name" $((SECONDS - started)) "$result" >>"$TIMES"
 }
 
-# Scenarios, longest first; each boots a lab of its own (named after it) and tears it down.
-# MOLECULE_LANES of them run side by side: the guests mostly wait on each other, so two lanes
-# use this 2-core machine better than one. MOLECULE_SCENARIOS=... runs only those.
-ALL_SCENARIOS="roles recovery roles_tgt backup attach_tgt attach cli volumes lab"
+# Lab jobs, longest first: the demo and the scenarios. Each scenario boots a lab of its own
+# (named after it); the scenarios that do not test the roles on bare hosts boot from a prepared
+# lab state (molecule/shared/create.yml). MOLECULE_LANES of them run side by side: the guests
+# mostly wait on each other, so two lanes use this 2-core machine better than one.
+# MOLECULE_SCENARIOS=... runs only those (and no demo).
+ALL_SCENARIOS="roles roles_tgt recovery backup attach_tgt attach cli volumes lab"
 MOLECULE_LANES="${MOLECULE_LANES:-2}"
 
-run_molecule() {
-  local scenarios="${MOLECULE_SCENARIOS:-$ALL_SCENARIOS}" on_disk
+run_lab_jobs() {
+  local jobs="${MOLECULE_SCENARIOS:-demo $ALL_SCENARIOS}" on_disk
   on_disk="$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort | xargs)"
   # A scenario added under molecule/ but missing from ALL_SCENARIOS would silently never run.
   if [[ "$on_disk" != "$(tr ' ' '\n' <<<"$ALL_SCENARIOS" | sort | xargs)" ]]; then
@@ -36,18 +43,27 @@ run_molecule() {
   fi
   # A copy of this collection that an older molecule's prerun installed would shadow the
   # working tree (the scenarios set prerun: false).
-  rm -rf "$HOME/.ansible/collections/ansible_collections/novavolume/lvm_iscsi"
-  tr ' ' '\n' <<<"$scenarios" | xargs -P "$MOLECULE_LANES" -I{} bash scripts/molecule_scenario.sh {}
+  rm -rf "$HOME/.ansible/collections/ansible_collections/novavolume"
+  tr ' ' '\n' <<<"$jobs" | xargs -P "$MOLECULE_LANES" -I{} bash scripts/lab_job.sh {}
+}
+
+print_times() {
+  printf '\n%-8s %-40s %8s  %s\n' kind name seconds result
+  while IFS=$'\t' read -r kind name seconds result; do
+    printf '%-8s %-40s %8s  %s\n' "$kind" "$name" "$seconds" "$result"
+  done <"$TIMES"
+  printf '%-8s %-40s %8s\n' total "make test (after set-up)" $((SECONDS - started_all))
 }
 
 # MOLECULE_ONLY=1 (make molecule) skips the quick stages.
 if [[ -z "${MOLECULE_ONLY:-}" ]]; then
-  stage "python tests (unit, cli, build)" python -m pytest -q -p no:cacheprovider tests/unit tests/cli tests/build
+  stage "python tests (unit, cli, build, lab)" python -m pytest -q -p no:cacheprovider tests/unit tests/cli tests/build lab/tests/unit
   stage "ansible-lint (production profile)" ansible-lint
-  stage "ansible-test sanity" bash scripts/sanity.sh
+  stage "ansible-test sanity (both collections)" bash scripts/sanity.sh
 fi
-stage "molecule (all scenarios, UML lab)" run_molecule
+stage "lab jobs (demo and molecule scenarios, UML labs)" run_lab_jobs
 
+print_times
 printf '\n'
 if ((${#failed[@]})); then
   printf 'FAILED stages: %s\n' "${failed[*]}"

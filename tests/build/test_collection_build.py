@@ -15,6 +15,8 @@ BIN = ROOT / ".venv" / "bin"
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
 TARBALL_NAME = "%s-%s-%s.tar.gz" % (GALAXY["namespace"], GALAXY["name"], GALAXY["version"])
 MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
+LAB_GALAXY = yaml.safe_load((ROOT / "lab" / "galaxy.yml").read_text())
+LAB_MODULES = sorted(p.stem for p in (ROOT / "lab" / "plugins" / "modules").glob("*.py"))
 
 
 # An empty configuration: the repository's ansible.cfg would add collections/ to the search
@@ -45,8 +47,34 @@ def test_tarball_holds_the_collection_and_nothing_local(tarball):
     assert "meta/runtime.yml" in names
     for module in MODULES:
         assert "plugins/modules/%s.py" % module in names
-    leaked = [n for n in names if n.split("/")[0] in (".venv", "collections", ".git", "molecule", "cli", ".build")]
+    leaked = [n for n in names if n.split("/")[0] in (".venv", "collections", ".git", "molecule", "cli", ".build", "lab")]
     assert not leaked, leaked
+
+
+def test_tarball_holds_no_lab_code(tarball):
+    """The lab is test infrastructure (collection novavolume.lab under lab/), not the service."""
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    lab_code = [n for n in names if n.startswith(("lab/", "roles/lab", "playbooks/lab_", "inventories/lab"))
+                or "uml" in n or n.endswith("module_utils/lab.py")]
+    assert not lab_code, lab_code
+
+
+def test_lab_collection_installs_beside_the_service(tarball, tmp_path):
+    out = tmp_path / "dist"
+    run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(out), str(ROOT / "lab")])
+    lab_tarball = out / ("novavolume-lab-%s.tar.gz" % LAB_GALAXY["version"])
+    with tarfile.open(lab_tarball) as archive:
+        names = archive.getnames()
+    assert "roles/lab/tasks/main.yml" in names and "playbooks/lab_up.yml" in names
+    assert not [n for n in names if n.startswith("tests/")]
+    installed = tmp_path / "installed"
+    for archive in (tarball, lab_tarball):
+        run([str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(installed), str(archive)])
+    for module in LAB_MODULES:
+        fqcn = "novavolume.lab.%s" % module
+        result = run([str(BIN / "ansible-doc"), "-t", "module", fqcn], env={"ANSIBLE_COLLECTIONS_PATH": str(installed)})
+        assert fqcn.upper() in result.stdout.upper()
 
 
 def test_installed_tarball_documents_every_module(tarball, tmp_path):

@@ -21,7 +21,7 @@ def test_no_session_or_node_record_left(host):
 
 
 def test_no_volume_or_export_left(host):
-    if host.backend.get_hostname() != "controller":
+    if host.backend.get_hostname() != "controller1":
         pytest.skip("controller only")
     with host.sudo():
         lvs = host.check_output("lvs --noheadings -o lv_name nova-volumes")
@@ -41,7 +41,7 @@ def test_no_volume_or_export_left(host):
 
 
 def test_only_this_scenarios_backend_listens(host):
-    if host.backend.get_hostname() != "controller":
+    if host.backend.get_hostname() != "controller1":
         pytest.skip("controller only")
     tgt = host.service("tgt")
     assert tgt.is_running == (BACKEND == "tgt")

@@ -6,7 +6,7 @@ import pytest
 
 
 def test_no_walkthrough_volume_left(host):
-    if host.backend.get_hostname() != "controller":
+    if host.backend.get_hostname() != "controller1":
         pytest.skip("volumes live on the controller")
     lvs = json.loads(host.check_output("lvs --reportformat json -o lv_name,lv_tags nova-volumes"))
     names = [row["lv_name"] for report in lvs["report"] for row in report["lv"]]

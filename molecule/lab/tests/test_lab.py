@@ -10,7 +10,7 @@ import testinfra
 LAB = os.environ.get("NOVALAB_NAME", "lab")
 INVENTORY = "/var/tmp/novavolume-lab/%s/inventory.yml" % LAB
 TARGET_IQN = "iqn.2026-11.org.example:lab"
-HOSTS = ("controller", "compute1", "compute2")
+HOSTS = ("controller1", "compute1", "compute2")
 
 
 def groups(host):

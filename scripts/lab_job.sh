@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One lab job of `make test`, its full output kept in artifacts/lab/<job>.log:
+#   demo       the README's main job, scripts/demo.sh, exactly as `make demo` runs it (the default
+#              lab "novalab" and inventories/lab), then the lab taken down;
+#   SCENARIO   `molecule test -s SCENARIO` on a lab of its own, named after the scenario
+#              (NOVALAB_PREFIX=... puts a prefix before that name, to keep two checkouts apart;
+#              NOVALAB_NAME=... names the lab outright when one scenario runs alone).
+# Prints one line with the result and, on failure, the end of the log; adds a line to
+# $NOVAVOLUME_TIMES when set (scripts/test.sh's table); exits with the job's code.
+#   bash scripts/lab_job.sh demo|SCENARIO
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 2
+export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg"
+job="$1"
+log="$ROOT/artifacts/lab/$job.log"
+mkdir -p "$(dirname "$log")"
+started=$SECONDS
+
+if [[ "$job" == demo ]]; then
+  kind=demo
+  (
+    unset NOVALAB_NAME
+    rc=0
+    bash scripts/demo.sh || rc=$?
+    printf '\n== taking the default lab down (lab/playbooks/lab_down.yml)\n'
+    ansible-playbook lab/playbooks/lab_down.yml || rc=$((rc ? rc : 1))
+    exit "$rc"
+  ) >"$log" 2>&1
+  rc=$?
+else
+  kind=molecule
+  # Our scenarios live in molecule/ at the collection root; say so rather than rely on
+  # molecule's guess between that and extensions/molecule/.
+  export MOLECULE_GLOB='molecule/*/molecule.yml'
+  export NOVALAB_NAME="${NOVALAB_NAME:-${NOVALAB_PREFIX:-}${job//_/-}}"
+  molecule test -s "$job" >"$log" 2>&1
+  rc=$?
+fi
+
+took=$((SECONDS - started))
+result=passed
+((rc == 0)) || result="FAILED (rc $rc)"
+[[ -n "${NOVAVOLUME_TIMES:-}" ]] && printf '%s\t%s\t%s\t%s\n' "$kind" "$job" "$took" "$result" >>"$NOVAVOLUME_TIMES"
+if ((rc == 0)); then
+  printf '%-8s %-12s passed in %4ss\n' "$kind" "$job" "$took"
+else
+  printf '%-8s %-12s FAILED (rc %s) in %4ss; end of %s:\n' "$kind" "$job" "$rc" "$took" "$log"
+  tail -n 60 "$log" | sed 's/^/    /'
+fi
+exit "$rc"

@@ -29,7 +29,7 @@ def inputs(tmp_path):
 
 def key_args(inputs, **changes):
     roles, site = inputs
-    values = dict(image_dir="/cache/images/0123456789abcdef", name="site-lio", playbook=str(site),
+    values = dict(image_dir="/cache/images/0123456789abcdef", name="site-lio", playbook=str(site), key_root="/",
                   playbook_arg=["--extra-vars=iscsi_target_backend=lio"], input=[str(roles), str(site)])
     values.update(changes)
     return argparse.Namespace(**values)
@@ -61,6 +61,17 @@ def test_key_covers_new_files_but_not_bytecode(inputs):
     assert seed.content_key(key_args(inputs)) == before
     (inputs[0] / "target" / "defaults.yml").write_text("b: 1\n")
     assert seed.content_key(key_args(inputs)) != before
+
+
+def test_key_is_the_same_in_another_checkout(inputs, tmp_path):
+    roles, site = inputs
+    before = seed.content_key(key_args(inputs, key_root=str(tmp_path), playbook_arg=["--inventory=%s/inv" % tmp_path]))
+    clone = tmp_path / "clone"
+    (clone / "roles" / "target").mkdir(parents=True)
+    (clone / "roles" / "target" / "main.yml").write_text("a: 1\n")
+    (clone / "site.yml").write_text("- hosts: all\n")
+    moved = key_args((clone / "roles", clone / "site.yml"), key_root=str(clone), playbook_arg=["--inventory=%s/inv" % clone])
+    assert seed.content_key(moved) == before
 
 
 def test_missing_input_is_refused(inputs, tmp_path):

@@ -2,11 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Prepared lab states ("seeds"): the hosts' disks after one playbook run on a bare lab.
 
-  seed.py make --cache DIR --image-dir DIR --lab-playbooks DIR --name NAME
+  seed.py make --cache DIR --image-dir DIR --lab-playbooks DIR --name NAME [--key-root DIR]
                [--input PATH]... --playbook PATH [--playbook-arg ARG]...
       Prints {"dir": SEED, "made": bool, "seconds": N}. The seed's key covers the image, the
       name, the playbook and its arguments, and the content of every --input (files, or folders
-      walked in full), so that any change to what the playbook would do makes a new seed. A seed
+      walked in full; paths relative to --key-root, so that clones of one repository share it), so that any change to what the playbook would do makes a new seed. A seed
       is made at most once per key, also by runs side by side (a lock per key): on a lab of its
       own, booted bare, the playbook run, the hosts powered off from inside (so that every file
       system is clean), their copy-on-write layers and extra disks copied, the lab removed.
@@ -33,9 +33,15 @@ POWEROFF_TIMEOUT = 180
 
 
 def content_key(args):
+    # Paths count relative to --key-root, so that two checkouts of the same content share a seed.
+    root = os.path.abspath(args.key_root) + os.sep
+
+    def relative(text):
+        return text.replace(root, "")
+
     digest = hashlib.sha256()
     for word in [os.path.basename(os.path.normpath(args.image_dir)), args.name, os.path.abspath(args.playbook)] + args.playbook_arg:
-        digest.update(word.encode() + b"\0")
+        digest.update(relative(word).encode() + b"\0")
     for top in sorted(os.path.abspath(p) for p in args.input):
         if os.path.isfile(top):
             files = [top]
@@ -49,7 +55,7 @@ def content_key(args):
         else:
             raise SystemExit("seed input %s does not exist" % top)
         for path in files:
-            digest.update(path.encode() + b"\0")
+            digest.update(relative(path).encode() + b"\0")
             with open(path, "rb") as handle:
                 digest.update(hashlib.sha256(handle.read()).digest())
     return digest.hexdigest()[:16]
@@ -148,6 +154,7 @@ def main():
     maker.add_argument("--image-dir", required=True)
     maker.add_argument("--lab-playbooks", required=True)
     maker.add_argument("--name", required=True)
+    maker.add_argument("--key-root", default="/", help="paths in the key count relative to this folder")
     maker.add_argument("--input", action="append", default=[])
     maker.add_argument("--playbook", required=True)
     maker.add_argument("--playbook-arg", action="append", default=[])

@@ -6,7 +6,8 @@
                [--input PATH]... --playbook PATH [--playbook-arg ARG]...
       Prints {"dir": SEED, "made": bool, "seconds": N}. The seed's key covers the image, the
       name, the playbook and its arguments, and the content of every --input (files, or folders
-      walked in full; paths relative to --key-root, so that clones of one repository share it), so that any change to what the playbook would do makes a new seed. A seed
+      walked in full), so that any change to what the playbook would do makes a new seed; paths
+      count relative to --key-root, so that clones of one repository share their seeds. A seed
       is made at most once per key, also by runs side by side (a lock per key): on a lab of its
       own, booted bare, the playbook run, the hosts powered off from inside (so that every file
       system is clean), their copy-on-write layers and extra disks copied, the lab removed.

@@ -24,6 +24,8 @@ description:
 version_added: 0.1.0
 author:
   - novavolume maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
 options:
   portal:
     description:
@@ -60,11 +62,9 @@ requirements:
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
     details: The module never changes anything, so check mode runs the same checks.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     details: The module changes nothing, so there is nothing to show.
 """
 

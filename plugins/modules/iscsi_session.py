@@ -25,6 +25,8 @@ description:
 version_added: 0.1.0
 author:
   - novavolume maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
 options:
   portal:
     description: IP address of the target's portal.
@@ -69,10 +71,8 @@ requirements:
   - open-iscsi (iscsiadm, iscsid) and udev
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 """
 

@@ -27,15 +27,14 @@ description:
 version_added: 0.1.0
 author:
   - novavolume maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.volumes
 options:
   volume:
     description: Name of the volume (the logical volume in O(vg)).
     type: str
     required: true
-  vg:
-    description: Volume group holding the volume.
-    type: str
-    default: nova-volumes
   state:
     description: V(present) exports the volume to O(initiator_iqn); V(absent) removes the export and the attachment record.
     type: str
@@ -55,10 +54,6 @@ options:
     type: str
     choices: [lio, tgt, iet]
     default: lio
-  target_prefix:
-    description: IQN prefix of the target; the target is C(<target_prefix>:<volume>).
-    type: str
-    default: iqn.2010-10.org.openstack
   portal_address:
     description: Address the LIO portal listens on (tgt and iet listen on every address).
     type: str
@@ -82,10 +77,8 @@ notes:
   - In check mode a first export returns freshly generated credentials that are not stored.
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 """
 

@@ -31,11 +31,12 @@ requirements:
   - for deleting exported volumes with O(force), the target backend's tools (see O(target_backend))
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.volumes
 options:
   name:
     description:
@@ -92,10 +93,6 @@ options:
         Snapshots are never pruned. Volumes in use are refused as for O(state=absent).
     type: bool
     default: false
-  vg:
-    description: The volume group holding the volumes.
-    type: str
-    default: nova-volumes
   force:
     description:
       - Shrink a volume to a smaller O(size). Data beyond the new size is lost, so a shrink is
@@ -121,10 +118,6 @@ options:
     type: str
     choices: [lio, tgt, iet]
     default: lio
-  target_prefix:
-    description: The target IQN of a volume is C(<target_prefix>:<name>).
-    type: str
-    default: iqn.2010-10.org.openstack
 notes:
   - The target backend is consulted only when a volume is to be deleted or shrunk, so a run that
     only creates or grows volumes needs nothing but LVM.

@@ -29,17 +29,14 @@ requirements:
   - the target backend's tools (see O(target_backend))
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.volumes
 options:
-  vg:
-    description: The volume group holding the volumes.
-    type: str
-    default: nova-volumes
   name:
     description: List only this volume (and its snapshots).
     type: str
@@ -48,10 +45,6 @@ options:
     type: str
     choices: [lio, tgt, iet]
     default: lio
-  target_prefix:
-    description: The target IQN of a volume is C(<target_prefix>:<name>).
-    type: str
-    default: iqn.2010-10.org.openstack
 seealso:
   - module: novavolume.lvm_iscsi.volume
 """

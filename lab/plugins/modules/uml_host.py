@@ -31,6 +31,8 @@ description:
     C(lab-init) unit turns into its host name, address and C(/etc/hosts).
 author:
   - novavolume maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
 options:
   name:
     description:
@@ -119,10 +121,8 @@ options:
     default: false
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
   - Runs on the control node, as root (network namespaces and tap devices need it).

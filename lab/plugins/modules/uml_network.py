@@ -22,6 +22,8 @@ description:
   - Runs on the control node, as root.
 author:
   - novavolume maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
 options:
   name:
     description:
@@ -52,10 +54,8 @@ options:
     default: []
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
   - Devices live inside the namespace, so two labs with different names may use the same device

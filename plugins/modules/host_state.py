@@ -22,12 +22,12 @@ author:
   - novavolume maintainers (!UNKNOWN)
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.attributes
 options:
   packages:
     description: Packages whose installed state is read (with C(dpkg-query); unknown without dpkg).

@@ -84,6 +84,9 @@ FSTAB
 ssh-keygen -q -t ed25519 -N '' -C novavolume-lab -f "$work/id_ed25519"
 install -d -m 0700 "$root/root/.ssh"
 install -m 0600 "$work/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+# Root's Ansible remote_tmp, as on a host Ansible has managed before: without it the first
+# module that needs a temporary file there makes it and warns about it (in the demo's output).
+install -d -m 0700 "$root/root/.ansible" "$root/root/.ansible/tmp"
 
 mkfs.ext4 -q -L lab-root -E lazy_itable_init=0,lazy_journal_init=0 -d "$root" "$work/root.img" "$size"
 chmod 0444 "$work/root.img"

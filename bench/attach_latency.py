@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 # Copyright (c) 2026, novavolume maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Attach and detach latency on the lab, printed with a baseline.
+"""The classic operations on the lab, each printed with a baseline.
 
-attach: from the start of playbooks/volume_attach.yml to a usable disk on the compute host
-        (the playbook ends once udev's by-path link is there; a 1 MiB direct read then proves
-        the disk answers, and is counted in);
-detach: from the start of playbooks/volume_detach.yml to its end (logged out, export removed).
-Baseline: one `ansible -m ping` round trip to the compute host, so the figures can be read as
-"so many Ansible round trips" on machines of different speed.
+attach       playbooks/volume_attach.yml, from its start to a disk on the compute host whose
+             first block was read back uncached (iscsi_session reads it after the login; the
+             bench checks that the playbook says so);
+detach       playbooks/volume_detach.yml, from its start to its end (logged out, export removed);
+volume-list  `novavol volume-list`, and `novavol volume-attach` / `volume-detach` (the CLI's
+             own checks and its run of the same playbooks).
+Baseline: one `ansible -m ping` round trip to the compute host, measured in the same run, so the
+figures read as "so many Ansible round trips" on machines of different speed.
 
-    NOVALAB_NAME=attach .venv/bin/python bench/attach_latency.py [--rounds 3] [--backend lio]
+    NOVALAB_NAME=bench .venv/bin/python bench/attach_latency.py [--rounds 3] [--backend lio]
 
-Run from the repository root on a running lab with the nova-volumes VG (molecule/attach's
-prepare). The bench creates its own volume and deletes it at the end.
+Run from the repository root on a running lab set up with site.yml (scripts/bench.sh does it).
+The bench creates its own volume and deletes it at the end.
 """
 
 import argparse
@@ -21,32 +23,15 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".venv", "bin")
+from common import BIN, ROOT, inventory_args, lab_env, load, run
 
-
-def ansible_env(lab):
-    env = dict(os.environ)
-    # Every lab uses the same addresses: keep SSH connection sharing per lab.
-    env.setdefault("ANSIBLE_SSH_CONTROL_PATH_DIR", os.path.expanduser("~/.ansible/cp-lab-%s" % lab))
-    env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
-    return env
+READ_BACK = "its first block read back"
 
 
-def run(argv, env):
-    """Run a command from the repository root; return seconds taken; fail loudly."""
-    start = time.monotonic()
-    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    took = time.monotonic() - start
-    if done.returncode != 0:
-        sys.exit("command failed (rc=%d): %s\n%s" % (done.returncode, " ".join(argv), done.stdout[-3000:]))
-    return took
-
-
-def summary(values):
-    return "median %6.1f s  min %6.1f s  max %6.1f s" % (statistics.median(values), min(values), max(values))
+def summary(values, base=None):
+    text = "median %6.1f s  min %6.1f s  max %6.1f s" % (statistics.median(values), min(values), max(values))
+    return text + ("  = %.1f x baseline" % (statistics.median(values) / base) if base else "")
 
 
 def main():
@@ -58,33 +43,40 @@ def main():
     parser.add_argument("--volume", default="benchvolume")
     args = parser.parse_args()
 
-    env = ansible_env(args.lab)
-    inventory = ["-i", "/var/tmp/novavolume-lab/%s/inventory.yml" % args.lab]
-    ansible, playbook = os.path.join(BIN, "ansible"), os.path.join(BIN, "ansible-playbook")
+    env = lab_env(args.lab)
+    inventory = inventory_args(args.lab)
+    ansible, playbook, novavol = (os.path.join(BIN, name) for name in ("ansible", "ansible-playbook", "novavol"))
     extra = ["-e", "volume=%s" % args.volume, "-e", "instance=%s" % args.instance, "-e", "backend=%s" % args.backend]
+    cli = ["--backend", args.backend] if args.backend != "lio" else []
 
     run([ansible] + inventory + ["controller", "-m", "novavolume.lvm_iscsi.volume", "-a", "name=%s size=1" % args.volume], env)
-    baseline, attach, detach = [], [], []
+    timings = dict((name, []) for name in ("baseline", "attach", "detach", "volume-list", "cli attach", "cli detach"))
+    print("lab %s, backend %s, %d rounds, volume on %s, load average before: %s"
+          % (args.lab, args.backend, args.rounds, args.instance, load()), flush=True)
     try:
         for _round in range(args.rounds):
-            baseline.append(run([ansible] + inventory + [args.instance, "-m", "ansible.builtin.ping"], env))
-            took = run([playbook] + inventory + ["playbooks/volume_attach.yml", "-e", "mountpoint=/dev/vdb"] + extra, env)
-            lun = 1 if args.backend == "tgt" else 0
-            link = "/dev/disk/by-path/ip-10.77.0.10:3260-iscsi-iqn.2010-10.org.openstack:%s-lun-%d" % (args.volume, lun)
-            took += run([ansible] + inventory + [args.instance, "-m", "ansible.builtin.command",
-                                                   "-a", "dd if=%s of=/dev/null bs=1M count=1 iflag=direct" % link], env)
-            attach.append(took)
-            detach.append(run([playbook] + inventory + ["playbooks/volume_detach.yml"] + extra, env))
+            timings["baseline"].append(run([ansible] + inventory + [args.instance, "-m", "ansible.builtin.ping"], env)[0])
+            took, output = run([playbook] + inventory + ["playbooks/volume_attach.yml", "-e", "mountpoint=/dev/vdb"] + extra, env)
+            if READ_BACK not in output:
+                sys.exit("volume_attach.yml did not report a disk that reads back:\n%s" % output[-3000:])
+            timings["attach"].append(took)
+            timings["detach"].append(run([playbook] + inventory + ["playbooks/volume_detach.yml"] + extra, env)[0])
+            timings["volume-list"].append(run([novavol] + cli + ["volume-list"], env)[0])
+            timings["cli attach"].append(run([novavol] + cli + ["volume-attach", args.instance, args.volume, "/dev/vdb"], env)[0])
+            timings["cli detach"].append(run([novavol] + cli + ["volume-detach", args.instance, args.volume], env)[0])
     finally:
         subprocess.run([ansible] + inventory + ["controller", "-m", "novavolume.lvm_iscsi.volume", "-a",
                                                  "name=%s state=absent force=true target_backend=%s" % (args.volume, args.backend)],
-                       cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
-    base = statistics.median(baseline)
-    print("lab %s, backend %s, %d rounds, volume on %s" % (args.lab, args.backend, args.rounds, args.instance))
-    print("baseline (ansible ping)  %s" % summary(baseline))
-    print("attach (to usable disk)  %s  = %.1f x baseline" % (summary(attach), statistics.median(attach) / base))
-    print("detach                   %s  = %.1f x baseline" % (summary(detach), statistics.median(detach) / base))
+    base = statistics.median(timings["baseline"])
+    print("baseline (ansible ping)  %s" % summary(timings["baseline"]))
+    print("attach (to a read disk)  %s" % summary(timings["attach"], base))
+    print("detach                   %s" % summary(timings["detach"], base))
+    print("novavol volume-list      %s" % summary(timings["volume-list"], base))
+    print("novavol volume-attach    %s" % summary(timings["cli attach"], base))
+    print("novavol volume-detach    %s" % summary(timings["cli detach"], base))
+    print("load average after: %s" % load())
 
 
 if __name__ == "__main__":

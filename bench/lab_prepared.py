@@ -20,34 +20,19 @@ Prints seconds and ratios (bare/prepared, and each against the ping); asserts no
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".venv", "bin")
+from common import BIN, ROOT, inventory_args, lab_env, load, run
+
 SEEDS = "/var/cache/novavolume-lab/seeds"
 
 
-def run(argv, lab, env=None):
-    full_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), NOVALAB_NAME=lab,
-                    ANSIBLE_SSH_CONTROL_PATH_DIR=os.path.expanduser("~/.ansible/cp-lab-" + lab))
-    full_env.update(env or {})
-    start = time.monotonic()
-    done = subprocess.run(argv, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True)
-    took = time.monotonic() - start
-    if done.returncode != 0:
-        sys.exit("%s failed (rc=%d):\n%s" % (" ".join(argv), done.returncode, done.stdout[-4000:]))
-    return took, done.stdout
+def lab_run(argv, lab, env=None):
+    return run(argv, lab_env(lab, **(env or {})))
 
 
 def lab_playbook(name, lab, env=None):
-    return run([os.path.join(BIN, "ansible-playbook"), name], lab, env)[0]
-
-
-def inventory(lab):
-    return "--inventory=/var/tmp/novavolume-lab/%s/inventory.yml" % lab
+    return lab_run([os.path.join(BIN, "ansible-playbook"), name], lab, env)[0]
 
 
 def seeds():
@@ -58,13 +43,8 @@ def prepared_up(lab):
     """Returns the seconds, and whether a new prepared state was made for it."""
     env = {"MOLECULE_PROJECT_DIRECTORY": ROOT, "NOVALAB_SEED": "lio"}
     before = seeds()
-    took, dummy = run([os.path.join(BIN, "ansible-playbook"), "molecule/shared/create.yml"], lab, env)
+    took, dummy = lab_run([os.path.join(BIN, "ansible-playbook"), "molecule/shared/create.yml"], lab, env)
     return took, seeds() != before
-
-
-def load():
-    with open("/proc/loadavg") as handle:
-        return handle.read().split()[0]
 
 
 def main():
@@ -85,14 +65,14 @@ def main():
     bare, prepared, ping = [], [], []
     for dummy in range(args.rounds):
         up = lab_playbook("lab/playbooks/lab_up.yml", lab)
-        site, dummy = run([os.path.join(BIN, "ansible-playbook"), inventory(lab), "playbooks/site.yml"], lab)
+        site, dummy = lab_run([os.path.join(BIN, "ansible-playbook")] + inventory_args(lab) + ["playbooks/site.yml"], lab)
         bare.append(up + site)
         lab_playbook(down, lab)
         took, made = prepared_up(lab)
         if made:
             sys.exit("the prepared state was made again inside the timed rounds")
         prepared.append(took)
-        took, dummy = run([os.path.join(BIN, "ansible"), inventory(lab), "novavolume", "-m", "ansible.builtin.ping"], lab)
+        took, dummy = lab_run([os.path.join(BIN, "ansible")] + inventory_args(lab) + ["novavolume", "-m", "ansible.builtin.ping"], lab)
         ping.append(took)
         lab_playbook(down, lab)
     baseline = statistics.median(ping)

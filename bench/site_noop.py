@@ -20,33 +20,12 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".venv", "bin")
+from common import BIN, inventory_args, lab_env, run
+
 RECAP_LINE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)")
 ROLE_LINE = re.compile(r"^(\S+) -+ +([0-9.]+)s$")
-
-
-def ansible_env(lab):
-    env = dict(os.environ)
-    # Every lab uses the same addresses: keep SSH connection sharing per lab.
-    env.setdefault("ANSIBLE_SSH_CONTROL_PATH_DIR", os.path.expanduser("~/.ansible/cp-lab-%s" % lab))
-    env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
-    env["ANSIBLE_NOCOLOR"] = "1"
-    return env
-
-
-def run(argv, env):
-    """Run a command from the repository root; return (seconds, output); fail loudly."""
-    start = time.monotonic()
-    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    took = time.monotonic() - start
-    if done.returncode != 0:
-        sys.exit("command failed (rc=%d): %s\n%s" % (done.returncode, " ".join(argv), done.stdout[-3000:]))
-    return took, done.stdout
 
 
 def recap(output):
@@ -80,8 +59,8 @@ def main():
     parser.add_argument("--inventory", action="append", default=[], help="another inventory, after the lab's")
     args = parser.parse_args()
 
-    env = ansible_env(args.lab)
-    inventory = ["-i", "/var/tmp/novavolume-lab/%s/inventory.yml" % args.lab]
+    env = lab_env(args.lab)
+    inventory = inventory_args(args.lab)
     for extra in args.inventory:
         inventory += ["-i", extra]
     ansible, playbook = os.path.join(BIN, "ansible"), os.path.join(BIN, "ansible-playbook")

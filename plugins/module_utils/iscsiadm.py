@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+import mmap
 import os
 import re
 import time
@@ -45,8 +47,8 @@ def iscsiadm_runner(module):
             portal=fmt.opt_val("-p"),
             sid=fmt.opt_val("-r"),
             op=fmt.opt_val("-o"),
-            name=fmt.opt_val("-n"),
-            value=fmt.opt_val("-v"),
+            # open-iscsi takes several name/value pairs in one update: one call for all settings.
+            settings=fmt.name_value_pairs("-n", "-v"),
             show=fmt.fixed("-S"),
             login=fmt.fixed("--login"),
             logout=fmt.fixed("--logout"),
@@ -129,8 +131,10 @@ class Iscsiadm:
         _rc, out, _err = self.run("mode target portal show", mode="node", target=target, portal=portal, show=True)
         return parse_node(out)
 
-    def update(self, target, portal, name, value):
-        self.run("mode target portal op name value", mode="node", target=target, portal=portal, op="update", name=name, value=value)
+    def update(self, target, portal, settings):
+        """Set every {name: value} of `settings` in the node record, in one iscsiadm call."""
+        self.run("mode target portal op settings", mode="node", target=target, portal=portal, op="update",
+                 settings=sorted(settings.items()))
 
     def login(self, target, portal):
         """(rc, out, err) without raising: the caller explains a failed login and cleans up."""
@@ -155,13 +159,40 @@ class HostView:
             return None
         return os.path.basename(os.path.realpath(link))
 
-    def wait_for(self, link, timeout, interval=0.25):
+    def wait_for(self, link, timeout, interval=0.05):
         """Kernel name behind `link` once udev has made it, or None after `timeout` seconds."""
         deadline = time.time() + timeout
         while True:
             name = self.resolve(link)
             if name or time.time() >= deadline:
                 return name
+            time.sleep(interval)
+
+    def session_id(self, name):
+        """The open-iscsi session of disk /dev/NAME, from its place in sysfs
+        (/sys/devices/platform/host0/session3/target0:0:0/0:0:0:0/block/sda), or None."""
+        match = re.search(r"/session(\d+)/", os.path.realpath("/sys/block/%s" % name))
+        return int(match.group(1)) if match else None
+
+    def read_error(self, name, timeout, interval=0.1):
+        """None once the first block of /dev/NAME reads back, bypassing the page cache (what the
+        instance will do first), else the last error after `timeout` seconds: right after a
+        login the disk can answer with I/O errors for a moment, and a disk that keeps doing so
+        is no attachment."""
+        deadline = time.time() + timeout
+        buffer = mmap.mmap(-1, mmap.PAGESIZE)  # O_DIRECT wants an aligned buffer
+        while True:
+            try:
+                handle = os.open("/dev/%s" % name, os.O_RDONLY | getattr(os, "O_DIRECT", 0))
+                try:
+                    os.readv(handle, [buffer])
+                finally:
+                    os.close(handle)
+                return None
+            except OSError as error:
+                problem = "%s (errno %s)" % (error.strerror or "read failed", errno.errorcode.get(error.errno, error.errno))
+            if time.time() >= deadline:
+                return problem
             time.sleep(interval)
 
     def mounts(self):

@@ -57,6 +57,11 @@ class ArgFormat:
         return fmt
 
     @staticmethod
+    def name_value_pairs(name_option, value_option):
+        """`-n NAME -v VALUE` for each (name, value) of a list of pairs."""
+        return lambda pairs: [word for name, value in (pairs or []) for word in (name_option, name, value_option, str(value))]
+
+    @staticmethod
     def repeated(option):
         """`--option A --option B` for a list of values."""
         return lambda values: [word for value in (values or []) for word in (option, str(value))]

@@ -12,11 +12,15 @@ module: iscsi_session
 short_description: Log a compute host in to (or safely out of) one iSCSI target
 description:
   - Runs on the compute host, with open-iscsi's C(iscsiadm).
-  - V(present) discovers the target on O(portal) with SendTargets without touching existing
-    node records (C(-o nonpersistent)), creates the node record for exactly that portal with
-    C(node.startup=automatic) (the session comes back after a reboot) and CHAP, logs in, waits
-    for udev and returns the stable C(/dev/disk/by-path/...) link and the kernel name (C(sdX)).
-    When the session already exists and O(rescan=true), the session is rescanned so that a
+  - V(present) creates the node record for exactly that portal with C(node.startup=automatic)
+    (the session comes back after a reboot) and CHAP, logs in, waits for udev, reads the disk's
+    first block back (uncached) and returns the stable C(/dev/disk/by-path/...) link and the
+    kernel name (C(sdX)). A login that fails, or a disk that does not appear or cannot be read,
+    leaves no session and no new record behind.
+  - Whether the portal offers the target to this initiator is asked with a SendTargets
+    discovery that touches no node record (C(-o nonpersistent)): before an existing record is
+    changed, in check mode, and after a failed login, to say why it failed.
+  - When the session already exists and O(rescan=true), the session is rescanned so that a
     grown LUN shows its new size.
   - V(absent) detaches safely. It refuses while the disk or one of its partitions is mounted
     (C(/proc/mounts)) or held (C(/sys/block/*/holders), for example by device-mapper) unless
@@ -64,7 +68,9 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for udev's by-path link after the login.
+    description:
+      - Seconds to wait for udev's by-path link after the login.
+      - The first read of the new disk may fail for up to 5 seconds (or O(timeout), if shorter).
     type: int
     default: 30
 requirements:
@@ -107,6 +113,11 @@ size:
   description: Size of the disk in bytes.
   returned: when the disk exists
   type: int
+readable:
+  description: The disk answered an uncached read of its first block after this run's login.
+  returned: state=present, when this run logged in
+  type: bool
+  sample: true
 session_id:
   description: open-iscsi session id.
   returned: when a session exists
@@ -125,6 +136,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+
+
+# Seconds a freshly logged-in disk may answer its first read with errors before the login counts
+# as failed.
+READ_TIMEOUT = 5
 
 
 def validate(params):
@@ -165,6 +181,16 @@ def find_session(adm, target, portal):
     return None
 
 
+def not_offered(adm, target, portal):
+    """Why a login to `target` cannot work, from a SendTargets discovery that changes no record:
+    a message when the portal does not offer the target to this initiator, else None."""
+    offered = [rec["target"] for rec in adm.discover(portal)]
+    if target in offered:
+        return None
+    return ("portal %s does not offer target %s to this initiator (offered: %s): is the export present and "
+            "this host's InitiatorName in its ACL?" % (portal, target, ", ".join(offered) or "none"))
+
+
 def present(module, adm, view, result):
     params = module.params
     target, portal = params["target"], iscsiadm.portal_of(params["portal"], params["port"])
@@ -173,20 +199,19 @@ def present(module, adm, view, result):
     has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
     actions = []
 
-    if session is None:
-        offered = [rec["target"] for rec in adm.discover(portal)]
-        if target not in offered:
-            module.fail_json(
-                msg="portal %s does not offer target %s to this initiator (offered: %s): is the export present and "
-                "this host's InitiatorName in its ACL?; nothing was changed" % (portal, target, ", ".join(offered) or "none"),
-                **result
-            )
+    # Before changing a record that is already there (or instead of a login, in check mode),
+    # make sure the target is offered. A fresh record is made, used and, if the login fails,
+    # deleted again; the discovery then only runs to explain the failure.
+    if session is None and (has_record or module.check_mode):
+        problem = not_offered(adm, target, portal)
+        if problem:
+            module.fail_json(msg=problem + "; nothing was changed", **result)
     if not has_record:
         actions.append("create node record")
     current = adm.record_settings(target, portal) if has_record else {}
     wanted = desired_settings(params)
-    updates = [name for name in sorted(wanted) if current.get(name) != wanted[name]]
-    actions.extend("set %s" % name for name in updates)
+    updates = dict((name, wanted[name]) for name in sorted(wanted) if current.get(name) != wanted[name])
+    actions.extend("set %s" % name for name in sorted(updates))
     if session is None:
         actions.append("login")
     result["diff"] = dict(
@@ -203,39 +228,59 @@ def present(module, adm, view, result):
 
     if not has_record:
         adm.new_record(target, portal)
-    for name in updates:
-        adm.update(target, portal, name, wanted[name])
+    if updates:
+        adm.update(target, portal, updates)
     if session is None:
         rc, out, err = adm.login(target, portal)
         if rc not in (0, iscsiadm.RC_SESSION_EXISTS):
+            problem = None
             if not has_record:
                 adm.delete_record(target, portal)  # made by this run; leave nothing behind
+                try:
+                    problem = not_offered(adm, target, portal)
+                except CommandError:
+                    problem = None  # the login's own message says more than a failed discovery
+            if problem:
+                module.fail_json(msg=problem + "; nothing was changed", rc=rc, **result)
             reason = "CHAP authentication failed or this initiator is not allowed" if rc == iscsiadm.RC_AUTH_FAILED else "login failed"
             lines = (err or out or "").strip().splitlines()
             module.fail_json(
                 msg="login to %s at %s failed (rc=%s): %s: %s" % (target, portal, rc, reason, lines[-1] if lines else "no output"),
                 rc=rc, **result
             )
-        session = find_session(adm, target, portal)
 
-    name = view.wait_for(link, params["timeout"])
-    if name is None:
+    def undo_login():
         if "login" in actions:
             adm.logout(target, portal)
             if not has_record:
                 adm.delete_record(target, portal)
+
+    name = view.wait_for(link, params["timeout"])
+    if name is None:
+        undo_login()
         module.fail_json(
             msg="logged in to %s, but %s did not appear within %ss (no LUN %s for this initiator?); logged out again"
             % (target, link, params["timeout"], params["lun"]),
             **result
         )
+    if "login" in actions:
+        # The attachment is done when the disk answers, not when its link exists.
+        problem = view.read_error(name, min(params["timeout"], READ_TIMEOUT))
+        if problem:
+            undo_login()
+            module.fail_json(
+                msg="logged in to %s, but /dev/%s could not be read: %s; logged out again" % (target, name, problem),
+                **result
+            )
+        result["readable"] = True
     if "login" not in actions and params["rescan"] and session is not None:
         before = view.size(name)
         adm.rescan(session["sid"])
         if view.size(name) != before:
             actions.append("rescan (size %d -> %d)" % (before, view.size(name)))
             result["changed"] = True
-    result.update(kernel_name=name, size=view.size(name), session_id=session["sid"] if session else None)
+    # After this run's login the disk's place in sysfs names its session: no second listing.
+    result.update(kernel_name=name, size=view.size(name), session_id=session["sid"] if session else view.session_id(name))
 
 
 def absent(module, adm, view, result):

@@ -63,3 +63,9 @@ def test_failure_raises_with_last_stderr_line():
 def test_benign_return_codes_do_not_raise():
     runner = make_runner(FakeModule([(5, "", "not found")]), benign_rcs=(0, 5))
     assert runner.run("vg", vg="vg0")[0] == 5
+
+
+def test_name_value_pairs_in_the_order_given():
+    runner = CommandRunner(FakeModule([]), "iscsiadm", dict(settings=fmt.name_value_pairs("-n", "-v")))
+    assert runner.argv("settings", settings=[("a.b", "x"), ("c", 3)]) == ["/testbin/iscsiadm", "-n", "a.b", "-v", "x", "-n", "c", "-v", "3"]
+    assert runner.argv("settings", settings=None) == ["/testbin/iscsiadm"]

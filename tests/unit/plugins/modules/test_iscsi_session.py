@@ -16,7 +16,8 @@ class FakeHost:
     """What the module sees of /dev, /sys and /proc/mounts, from a case's `host` entry.
 
     With appear_after_login, the by-path link exists only once a login succeeded, as udev
-    makes it then. sizes lists the disk's size before and after a rescan.
+    makes it then. sizes lists the disk's size before and after a rescan; read_error is what
+    the first uncached read of the disk fails with (none: it reads back).
     """
 
     def __init__(self, host):
@@ -29,8 +30,14 @@ class FakeHost:
             return None
         return self.host.get("links", {}).get(link)
 
-    def wait_for(self, link, timeout, interval=0.25):
+    def wait_for(self, link, timeout, interval=0.05):
         return self.resolve(link)
+
+    def session_id(self, name):
+        return self.host.get("session_id", 1)
+
+    def read_error(self, name, timeout, interval=0.1):
+        return self.host.get("read_error")
 
     def mounts(self):
         return [tuple(entry) for entry in self.host.get("mounts", [])]

@@ -118,11 +118,14 @@ def volume_create(ctx):
         args["display_name"] = ctx.args.display_name
     if ctx.args.volume_type is not None:
         args["volume_type"] = ctx.args.volume_type
-    result = check(ctx.runner.module("volume", args, title="volume-create %s" % name), "creating volume %d" % new_id)
-    if not result.changed():
-        # The LV was there already: another volume-create took the same id since we listed.
+    # create_only: when another volume-create took the same id since we listed, the module
+    # refuses instead of growing or retagging that other volume.
+    args["create_only"] = True
+    result = ctx.runner.module("volume", args, title="volume-create %s" % name)
+    if not result.ok and "exists already" in result.error_message():
         raise OperationFailed("volume %d (%s) appeared while it was being created, probably by another "
                               "volume-create: run volume-create again" % (new_id, name), artifacts=result.artifacts)
+    check(result, "creating volume %d" % new_id)
     # The module reports what it did; the status and everything volume-list shows come from volume_info.
     created = fetch_volumes(ctx, name)
     if not created:

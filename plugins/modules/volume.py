@@ -87,6 +87,13 @@ options:
         description: As O(state); defaults to O(state).
         type: str
         choices: [present, absent]
+  create_only:
+    description:
+      - Only create. A volume with O(state=present) that exists already fails the run before
+        anything changes, instead of being grown or retagged: what C(novavol volume-create) uses,
+        so that two creations that picked the same new id cannot change each other's volume.
+    type: bool
+    default: false
   prune:
     description:
       - With O(volumes), also delete every volume of the volume group that the list does not name.
@@ -279,10 +286,14 @@ class Plan:
     def snapshots_of(self, name):
         return [lv["name"] for lv in self.lvs.values() if lv["is_snapshot"] and lv["origin"] == name]
 
-    def add(self, item, force):
+    def add(self, item, force, create_only=False):
         name = item["name"]
         lv = self.lvs.get(name)
         entry = dict(name=name, lv=lv, item=item, steps=[])
+        if create_only and lv is not None and item["state"] == "present":
+            self.errors.append("volume %s exists already in volume group %s (create_only: it is left as it is)"
+                               % (name, self.vg["name"]))
+            return
         if lv is not None and not lvm.is_volume(lv):
             what = "a snapshot of %s" % lv["origin"] if lv["is_snapshot"] else "not a volume (lv_attr %s)" % lv["attr"]
             self.errors.append("%s in volume group %s is %s; it is not managed as a volume" % (name, self.vg["name"], what))
@@ -517,6 +528,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             volumes=dict(type="list", elements="dict", options=volume_spec),
             prune=dict(type="bool", default=False),
+            create_only=dict(type="bool", default=False),
             vg=dict(type="str", default="nova-volumes"),
             force=dict(type="bool", default=False),
             target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
@@ -542,7 +554,7 @@ def main():
         module.fail_json(**error.fail_json_kwargs())
 
     for item in wanted:
-        plan.add(item, params["force"])
+        plan.add(item, params["force"], params["create_only"])
     if params["prune"]:
         plan.prune(set(item["name"] for item in wanted))
     backend = None

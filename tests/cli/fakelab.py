@@ -4,7 +4,7 @@ ansible.cfg, collections/, playbooks/) whose modules keep the volumes in a JSON 
 
 Used by test_runner_integration.py and to record the event fixtures (record_fixtures.py).
 The fake modules mirror the interfaces the CLI codes against: `volume` (name, display_name,
-size, volume_type, vg, state, force) and `volume_info` (volumes with name, status,
+size, volume_type, vg, state, force, create_only) and `volume_info` (volumes with name, status,
 display_name, size, volume_type, attached_to, mountpoint).
 """
 
@@ -63,10 +63,14 @@ def main():
         vg=dict(type="str", default="nova-volumes"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         force=dict(type="bool", default=False),
+        create_only=dict(type="bool", default=False),
     ), supports_check_mode=True)
     params = module.params
     volumes = load()
     current = volumes.get(params["name"])
+    if current is not None and params["create_only"] and params["state"] == "present":
+        module.fail_json(msg="volume %s exists already in volume group %s (create_only: it is left as it is)"
+                         % (params["name"], params["vg"]))
     if params["state"] == "absent":
         if current is None:
             module.exit_json(changed=False)

@@ -54,7 +54,8 @@ def main():
         save("list_empty", runner.module("volume_info", {}))
         save("create_1", runner.module("volume", dict(name="volume-00000001", size=10, display_name="my volume",
                                                       state="present")))
-        save("create_existing", runner.module("volume", dict(name="volume-00000001", size=1, state="present")))
+        save("create_existing", runner.module("volume", dict(name="volume-00000001", size=1, state="present",
+                                                                  create_only=True)))
         save("list_available", runner.module("volume_info", {}))
         save("show_created", runner.module("volume_info", dict(name="volume-00000001")))
         save("attach", runner.playbook("volume_attach.yml", dict(volume="volume-00000001", instance="compute1",

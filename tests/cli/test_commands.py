@@ -35,7 +35,7 @@ def test_volume_create_assigns_the_next_id(cli):
               [LIST_EMPTY, ("module", "volume", "create_1"), ("module", "volume_info", "show_created")])
     assert run.code == 0, run.stderr
     assert run.calls[1] == ("module", "volume", dict(name="volume-00000001", size=10, display_name="my volume",
-                                                     state="present", _hosts="controller[0]"))
+                                                     state="present", create_only=True, _hosts="controller[0]"))
     assert run.calls[2][2]["name"] == "volume-00000001"
     shown = run.json()
     assert (shown["id"], shown["status"], shown["display_name"]) == (1, "available", "my volume")
@@ -252,7 +252,8 @@ def test_missing_volume_group_says_to_run_site_yml(cli):
 
 
 def test_create_that_finds_its_lv_already_there_fails(cli):
-    # The list says the group is empty, but the volume module finds volume-00000001 there.
+    # The list says the group is empty, but the volume module finds volume-00000001 there and,
+    # with create_only, leaves it as it is.
     run = cli(["volume-create", "1"], [LIST_EMPTY, ("module", "volume", "create_existing")])
     assert run.code == 1
     assert "volume 1 (volume-00000001) appeared while it was being created" in run.stderr

@@ -18,8 +18,8 @@ description:
     kernel name (C(sdX)). A login that fails, or a disk that does not appear or cannot be read,
     leaves no session and no new record behind.
   - Whether the portal offers the target to this initiator is asked with a SendTargets
-    discovery that touches no node record (C(-o nonpersistent)): before an existing record is
-    changed, in check mode, and after a failed login, to say why it failed.
+    discovery that touches no node record (C(-o nonpersistent)), before an existing record is
+    changed, in check mode, and after a failed login to say why it failed.
   - When the session already exists and O(rescan=true), the session is rescanned so that a
     grown LUN shows its new size.
   - V(absent) detaches safely. It refuses while the disk or one of its partitions is mounted

@@ -90,7 +90,7 @@ options:
   create_only:
     description:
       - Only create. A volume with O(state=present) that exists already fails the run before
-        anything changes, instead of being grown or retagged: what C(novavol volume-create) uses,
+        anything changes, instead of being grown or retagged. C(novavol volume-create) uses it,
         so that two creations that picked the same new id cannot change each other's volume.
     type: bool
     default: false

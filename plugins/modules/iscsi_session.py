@@ -239,7 +239,7 @@ def present(module, adm, view, result):
                 try:
                     problem = not_offered(adm, target, portal)
                 except CommandError:
-                    problem = None  # the login's own message says more than a failed discovery
+                    pass  # the login's own message says more than a failed discovery
             if problem:
                 module.fail_json(msg=problem + "; nothing was changed", rc=rc, **result)
             reason = "CHAP authentication failed or this initiator is not allowed" if rc == iscsiadm.RC_AUTH_FAILED else "login failed"

@@ -122,7 +122,7 @@ def volume_create(ctx):
     # refuses instead of growing or retagging that other volume.
     args["create_only"] = True
     result = ctx.runner.module("volume", args, title="volume-create %s" % name)
-    if not result.ok and "exists already" in result.error_message():
+    if not result.ok and name in result.failed_field("existing"):
         raise OperationFailed("volume %d (%s) appeared while it was being created, probably by another "
                               "volume-create: run volume-create again" % (new_id, name), artifacts=result.artifacts)
     check(result, "creating volume %d" % new_id)

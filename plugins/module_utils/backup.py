@@ -22,12 +22,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import datetime
 import errno
 import hashlib
 import json
 import os
+import re
 import select
+import signal
 import subprocess
 import tempfile
 import time
@@ -64,6 +67,33 @@ ENV = {"LANG": "C", "LC_ALL": "C"}
 
 class BackupError(Exception):
     """A step of a backup or restore failed; the message is meant for the user as it is."""
+
+
+class Terminated(BackupError):
+    """The run was told to stop (SIGTERM from a stopped timer or a cancelled job, SIGHUP from a
+    dropped connection, SIGINT): raised where the run is, so that its clean-up runs."""
+
+
+@contextlib.contextmanager
+def stop_cleanly_on_signals():
+    """While inside: the first SIGTERM, SIGHUP or SIGINT raises Terminated where the run is; later
+    ones are ignored, so that nothing interrupts the clean-up it starts (snapshot, maps, mounts,
+    partial file). The handlers from before are back on the way out."""
+    caught = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    previous = dict((number, signal.getsignal(number)) for number in caught)
+
+    def stop(signum, _frame):
+        for number in caught:
+            signal.signal(number, signal.SIG_IGN)
+        raise Terminated("stopped by %s" % signal.Signals(signum).name)
+
+    for number in caught:
+        signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def utc_now():
@@ -156,6 +186,7 @@ def tar_extract_runner(module):
             decompressor=fmt.opt_eq_val("--use-compress-program"),
             directory=fmt.opt_eq_val("--directory"),
             keep=fmt.fixed("--numeric-owner", "--same-permissions", "--xattrs", "--acls"),
+            members=fmt.positional(),
         ),
     )
 
@@ -215,6 +246,64 @@ def ro_mount_options(fstype):
     if fstype == "xfs":
         return "ro,norecovery,nouuid"
     return "ro"
+
+
+MEMBER_PATTERN = re.compile(r"\A(?:%s|part[1-9][0-9]{0,3})\Z" % WHOLE_VOLUME_MEMBER)
+# Tenant file systems are mounted on the controller: nothing on them may run there, act as a
+# device node or gain privileges through a setuid bit, whatever the tenant put on the disk.
+HARDENED_MOUNT_OPTIONS = "nosuid,nodev,noexec"
+
+
+class TemporaryMounts:
+    """The mounts of one backup or restore, under `root`, removed by `release()`.
+
+    `root` is made (or reset to) mode 0700 before anything is mounted under it: a mounted file
+    system's root shows its own permissions, so only the folder above the mount points keeps
+    other local users away from tenant data, whatever the permissions of the folders above it.
+    Mount points are named after archive members (`volume`, `part<N>`), never anything else.
+    """
+
+    def __init__(self, module, root):
+        self.module, self.root = module, root
+        self.mounted = []  # mount points, in mount order
+        self.made = []  # folders made for them
+
+    def mount(self, member, fstype, device, options=None):
+        if not MEMBER_PATTERN.match(member or ""):
+            raise BackupError("invalid archive member name %r: volume or part<N> expected" % (member,))
+        if not os.path.isdir(self.root):
+            os.makedirs(self.root, 0o700)
+        os.chmod(self.root, 0o700)
+        folder = os.path.join(self.root, member)
+        if os.path.ismount(folder):
+            raise BackupError("%s is already mounted (a run still going, or a leftover): unmount it first" % folder)
+        if not os.path.isdir(folder):
+            os.mkdir(folder, 0o700)
+            self.made.append(folder)
+        mount_runner(self.module).run("fstype options device directory", fstype=fstype,
+                                      options=",".join(word for word in (options, HARDENED_MOUNT_OPTIONS) if word),
+                                      device=device, directory=folder)
+        self.mounted.append(folder)
+        return folder
+
+    def release(self):
+        """Unmount and remove what `mount` made (and `root` when left empty). -> list of what is left."""
+        leftovers = []
+        for folder in reversed(self.mounted):
+            try:
+                umount_runner(self.module).run("directory", directory=folder)
+            except CommandError as error:
+                leftovers.append("mount %s: %s" % (folder, error))
+        self.mounted = []
+        for folder in reversed(self.made):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass  # still mounted (reported above) or no longer empty: not ours to remove
+        self.made = []
+        if os.path.isdir(self.root) and not os.listdir(self.root):
+            os.rmdir(self.root)
+        return leftovers
 
 
 def sanitize_partition_dump(dump):
@@ -545,8 +634,7 @@ class VolumeBackup:
         # what this run created, undone in reverse by cleanup()
         self.snapshot_created = False
         self.mapped = []  # kpartx map names
-        self.mounts = []  # mounted folders
-        self.folders = []  # folders created for mounts
+        self.mounts = TemporaryMounts(module, self.mount_root)
         self.files = []  # final files written before the run failed
         self.temp = None
         self.max_percent = 0.0
@@ -607,19 +695,9 @@ class VolumeBackup:
 
     def mount_all(self, filesystems):
         for filesystem in filesystems:
-            if not filesystem["archived"]:
-                continue
-            folder = os.path.join(self.mount_root, filesystem["member"])
-            if os.path.ismount(folder):
-                raise BackupError("%s is already mounted (a run still going, or a leftover): unmount it first"
-                                  % folder)
-            if not os.path.isdir(folder):
-                os.makedirs(folder, 0o700)
-                self.folders.append(folder)
-            mount_runner(self.module).run("fstype options device directory", fstype=filesystem["fstype"],
-                                          options=ro_mount_options(filesystem["fstype"]),
-                                          device=filesystem["device"], directory=folder)
-            self.mounts.append(folder)
+            if filesystem["archived"]:
+                self.mounts.mount(filesystem["member"], filesystem["fstype"], filesystem["device"],
+                                  options=ro_mount_options(filesystem["fstype"]))
 
     def snapshot_state(self):
         _rc, out, _err = lvm.lvs_runner(self.module).run("json bytes fields vg", json=True, bytes=True,
@@ -723,7 +801,8 @@ class VolumeBackup:
             failure = error
             self.entry["msg"] = str(error)
         finally:
-            if failure is not None and self.snapshot_created and not self.filled:
+            if failure is not None and self.snapshot_created and not self.filled \
+                    and not isinstance(failure, Terminated):
                 self.explain_failure()
             leftovers = self.cleanup(discard=failure is not None)
             self.entry["duration_seconds"] = round(time.monotonic() - clock, 1)
@@ -733,7 +812,8 @@ class VolumeBackup:
             problems = [self.entry["msg"]] if self.entry["msg"] else []
             self.entry["msg"] = "; ".join(problems + ["clean-up incomplete: " + "; ".join(leftovers)])
         if failure is not None or leftovers:
-            raise BackupError("backup of %s failed: %s" % (self.lv["name"], self.entry["msg"]))
+            error_class = Terminated if isinstance(failure, Terminated) else BackupError
+            raise error_class("backup of %s failed: %s" % (self.lv["name"], self.entry["msg"]))
         return self.entry
 
     def explain_failure(self):
@@ -764,19 +844,7 @@ class VolumeBackup:
                 except OSError as error:
                     leftovers.append("%s: %s" % (path, error))
             self.entry["archive"] = None
-        for folder in reversed(self.mounts):
-            try:
-                umount_runner(self.module).run("directory", directory=folder)
-            except CommandError as error:
-                leftovers.append("mount %s: %s" % (folder, error))
-                continue
-        for folder in reversed(self.folders):
-            try:
-                os.rmdir(folder)
-            except OSError:
-                pass  # still mounted (reported above) or not ours to remove
-        if os.path.isdir(self.mount_root) and not os.listdir(self.mount_root):
-            os.rmdir(self.mount_root)
+        leftovers.extend(self.mounts.release())
         if self.mapped:
             leftovers.extend(remove_partition_maps(self.module, self.snapshot_device, BACKUP_DELIMITER, self.mapped))
         if self.snapshot_created:
@@ -899,6 +967,8 @@ def run_backups(module, options, check_mode=False):
         try:
             job.run()
             changed = True
+        except Terminated:
+            raise  # the volumes after this one are not started: the run was told to stop
         except BackupError as error:
             failures.append(str(error))
         entries.append(job.entry)

@@ -51,11 +51,54 @@ def verify_archive(archive):
         raise BackupError("cannot read the checksum file of %s: %s" % (archive, error))
     if digest != manifest.get("checksum") or name != os.path.basename(archive):
         raise BackupError("the checksum file %s and the manifest of %s disagree" % (checksum_file, archive))
+    check_layout(manifest, archive)
     actual = backup.hash_file(archive, algorithm)
     if actual != digest:
         raise BackupError("checksum mismatch for %s: %s %s expected, %s found; the archive is damaged"
                           % (archive, algorithm, digest, actual))
     return manifest
+
+
+def check_layout(manifest, archive):
+    """The manifest's layout is used to partition, make file systems, mount and extract: refuse
+    anything volume_backup would not have written (a member name that is a path, a file system
+    we cannot make, a partition that is not a number, a size that is not one) before any of it
+    is used. Raises BackupError."""
+    def refuse(what):
+        raise BackupError("the manifest of %s is not one volume_backup wrote: %s; nothing was changed" % (archive, what))
+
+    size = manifest.get("origin_size")
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        refuse("origin_size %r is not a positive number of bytes" % (size,))
+    layout = manifest.get("layout")
+    if not isinstance(layout, dict):
+        refuse("it has no layout")
+    table = layout.get("partition_table")
+    if table is not None and not isinstance(table, str):
+        refuse("its partition table is not an sfdisk dump")
+    filesystems = layout.get("filesystems")
+    if not isinstance(filesystems, list) or not all(isinstance(fs, dict) for fs in filesystems):
+        refuse("its file systems are not a list")
+    archived = [fs for fs in filesystems if fs.get("archived")]
+    members = [fs.get("member") for fs in archived]
+    for fs in archived:
+        member = fs.get("member")
+        if not isinstance(member, str) or not backup.MEMBER_PATTERN.match(member):
+            refuse("member %r is not volume or part<N>" % (member,))
+        if fs.get("fstype") not in backup.SUPPORTED_FILESYSTEMS:
+            refuse("member %s has file system %r, not one of %s"
+                   % (member, fs.get("fstype"), ", ".join(backup.SUPPORTED_FILESYSTEMS)))
+        partition = fs.get("partition")
+        if table:
+            numbered = isinstance(partition, int) and not isinstance(partition, bool)
+            if not numbered or member != "part%d" % partition:
+                refuse("member %s does not match its partition %r" % (member, partition))
+        elif member != backup.WHOLE_VOLUME_MEMBER:
+            refuse("member %s without a partition table" % member)
+    if len(set(members)) != len(members):
+        refuse("a member is named twice")
+    if not archived:
+        refuse("it names no archived file system")
 
 
 class Restore:
@@ -69,7 +112,8 @@ class Restore:
         self.mount_root = os.path.join(options["work_dir"], "restore-" + self.name)
         self.tag = RESTORED_TAG + manifest["checksum"]
         self.created = False
-        self.mapped, self.mounts, self.folders = [], [], []
+        self.mapped = []
+        self.mounts = backup.TemporaryMounts(module, self.mount_root)
 
     def plan(self, vg, lvs):
         """-> (action, target lv or None): 'done' (already restored), 'create' or 'overwrite'.
@@ -139,32 +183,17 @@ class Restore:
             backup.mkfs_runner(self.module, fs["fstype"]).run(
                 "force label uuid device", force=True, label=fs.get("label") or None,
                 uuid=fs.get("uuid") if self.options["keep_uuids"] else None, device=device)
-            folder = os.path.join(self.mount_root, fs["member"])
-            if not os.path.isdir(folder):
-                os.makedirs(folder, 0o700)
-                self.folders.append(folder)
-            backup.mount_runner(self.module).run("fstype device directory", fstype=fs["fstype"], device=device,
-                                                 directory=folder)
-            self.mounts.append(folder)
+            self.mounts.mount(fs["member"], fs["fstype"], device)
+        if not pairs:
+            return
+        # only the members the layout names: anything else in the archive stays out of the volume
         backup.tar_extract_runner(self.module).run(
-            "extract archive decompressor directory keep", extract=True, archive=self.options["archive"],
+            "extract archive decompressor directory keep members", extract=True, archive=self.options["archive"],
             decompressor=backup.decompressor_program(self.module, self.manifest["compression"]),
-            directory=self.mount_root, keep=True)
+            directory=self.mount_root, keep=True, members=[fs["member"] for fs, _device in pairs])
 
     def cleanup(self, failed):
-        leftovers = []
-        for folder in reversed(self.mounts):
-            try:
-                backup.umount_runner(self.module).run("directory", directory=folder)
-            except CommandError as error:
-                leftovers.append("mount %s: %s" % (folder, error))
-        for folder in reversed(self.folders):
-            try:
-                os.rmdir(folder)
-            except OSError:
-                pass  # still mounted: reported above
-        if os.path.isdir(self.mount_root) and not os.listdir(self.mount_root):
-            os.rmdir(self.mount_root)
+        leftovers = self.mounts.release()
         if self.mapped:
             leftovers.extend(backup.remove_partition_maps(self.module, self.device, backup.RESTORE_DELIMITER,
                                                           self.mapped))
@@ -175,11 +204,20 @@ class Restore:
                 leftovers.append("new volume %s: %s" % (self.lv, error))
         return leftovers
 
+    def forget_earlier_restores(self, target):
+        """Before an overwrite writes anything: drop the volume's "restored from" tags, so that a
+        failed overwrite never leaves a tag saying the volume holds an earlier restore intact."""
+        old_tags = [tag for tag in target.get("tags", []) if tag.startswith(RESTORED_TAG)]
+        if old_tags:
+            lvm.lvchange_runner(self.module).run("del_tags lv", del_tags=old_tags, lv=self.lv)
+
     def run(self, action, target):
         failure = None
         try:
             if action == "create":
                 self.create_volume()
+            else:
+                self.forget_earlier_restores(target)
             self.make_and_fill(self.lay_out())
         except (CommandError, BackupError, OSError) as error:
             failure = error
@@ -187,16 +225,15 @@ class Restore:
             leftovers = self.cleanup(failed=failure is not None)
         if failure is None and not leftovers:
             # unmounted cleanly, so the data is on the volume: only now mark the restore as done
-            old_tags = [tag for tag in (target or {}).get("tags", []) if tag.startswith(RESTORED_TAG)]
-            lvm.lvchange_runner(self.module).run("add_tags del_tags lv", add_tags=[self.tag], del_tags=old_tags,
-                                                 lv=self.lv)
+            lvm.lvchange_runner(self.module).run("add_tags lv", add_tags=[self.tag], lv=self.lv)
             return
         what = str(failure) if failure is not None else "restored, but"
         if failure is not None and action == "overwrite":
             what += " (volume %s was overwritten and is incomplete)" % self.name
         if leftovers:
             what += "; clean-up incomplete: " + "; ".join(leftovers)
-        error = BackupError("restore of %s into %s failed: %s" % (self.options["archive"], self.lv, what))
+        error_class = backup.Terminated if isinstance(failure, backup.Terminated) else BackupError
+        error = error_class("restore of %s into %s failed: %s" % (self.options["archive"], self.lv, what))
         error.command_error = failure if isinstance(failure, CommandError) else None
         raise error
 

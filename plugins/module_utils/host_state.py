@@ -21,6 +21,7 @@ import pwd
 import re
 import socket
 import stat
+import time
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
@@ -118,6 +119,10 @@ def read_packages(module, names):
     return dict((name, found.get(name, {"installed": False, "version": None})) for name in names)
 
 
+SYSTEMCTL_SHOW_ATTEMPTS = 3
+SYSTEMCTL_SHOW_PAUSE = 1.0
+
+
 def _unit_name(name):
     return name if "." in name else name + ".service"
 
@@ -131,10 +136,16 @@ def read_services(module, names):
     units = [_unit_name(name) for name in names]
     runner = systemctl_show_runner(module)
     values = dict(show=True, properties=SYSTEMD_PROPERTIES, units=units)
-    rc, out, err = runner.run("show properties units", **values)
-    blocks = [block for block in re.split(r"\n\s*\n", out.strip()) if block.strip()]
-    if len(blocks) != len(units):
-        detail = "expected %d units in the output" % len(units)
+    # A guest still booting was seen answering rc 0 and no output at all: ask again, briefly.
+    for attempt in range(SYSTEMCTL_SHOW_ATTEMPTS):
+        if attempt:
+            time.sleep(SYSTEMCTL_SHOW_PAUSE)
+        rc, out, err = runner.run("show properties units", **values)
+        blocks = [block for block in re.split(r"\n\s*\n", out.strip()) if block.strip()]
+        if len(blocks) == len(units):
+            break
+    else:
+        detail = "expected %d units in the output, %d times" % (len(units), SYSTEMCTL_SHOW_ATTEMPTS)
         raise CommandError(runner.argv("show properties units", **values), rc, out, detail)
     services = {}
     for name, block in zip(names, blocks):

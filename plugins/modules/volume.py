@@ -163,6 +163,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+existing:
+  description:
+    - On a failure with O(create_only), the names of the volumes that exist already (so that a
+      caller can tell that case from others without reading the message).
+  returned: failure
+  type: list
+  elements: str
+  sample: [volume-00000001]
 volumes:
   description: One entry per volume named or pruned, in the order given (pruned ones last).
   returned: always
@@ -282,6 +290,7 @@ class Plan:
         self.lvs = dict((lv["name"], lv) for lv in lvs)
         self.entries = []  # dicts: name, lv (current or None), steps [(kind, args...)], item
         self.errors = []
+        self.existing = []  # create_only: the names that exist already (returned on failure)
 
     def snapshots_of(self, name):
         return [lv["name"] for lv in self.lvs.values() if lv["is_snapshot"] and lv["origin"] == name]
@@ -293,6 +302,7 @@ class Plan:
         if create_only and lv is not None and item["state"] == "present":
             self.errors.append("volume %s exists already in volume group %s (create_only: it is left as it is)"
                                % (name, self.vg["name"]))
+            self.existing.append(name)
             return
         if lv is not None and not lvm.is_volume(lv):
             what = "a snapshot of %s" % lv["origin"] if lv["is_snapshot"] else "not a volume (lv_attr %s)" % lv["attr"]
@@ -572,7 +582,7 @@ def main():
             module.fail_json(**error.fail_json_kwargs())
     plan.check_free_space()
     if plan.errors:
-        module.fail_json(msg="; ".join(plan.errors))
+        module.fail_json(msg="; ".join(plan.errors), existing=plan.existing)
 
     changed = any(entry["steps"] for entry in plan.entries)
     if not module.check_mode:

@@ -192,8 +192,10 @@ def main():
         options = backup.options_from_params(module.params)
     except ValidationError as error:
         module.fail_json(msg=str(error))
+    # A stopped timer or a cancelled job: clean up what this run made, then report.
     try:
-        result, failures = backup.run_backups(module, options, check_mode=module.check_mode)
+        with backup.stop_cleanly_on_signals():
+            result, failures = backup.run_backups(module, options, check_mode=module.check_mode)
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
     except backup.BackupError as error:

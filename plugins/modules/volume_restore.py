@@ -103,6 +103,7 @@ volume:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
@@ -138,8 +139,10 @@ def main():
         )
     except ValidationError as error:
         module.fail_json(msg=str(error))
+    # A stopped timer or a cancelled job: clean up what this run made, then report.
     try:
-        result = backup_restore.restore(module, options, check_mode=module.check_mode)
+        with backup.stop_cleanly_on_signals():
+            result = backup_restore.restore(module, options, check_mode=module.check_mode)
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
     except BackupError as error:

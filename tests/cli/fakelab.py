@@ -70,7 +70,7 @@ def main():
     current = volumes.get(params["name"])
     if current is not None and params["create_only"] and params["state"] == "present":
         module.fail_json(msg="volume %s exists already in volume group %s (create_only: it is left as it is)"
-                         % (params["name"], params["vg"]))
+                         % (params["name"], params["vg"]), existing=[params["name"]])
     if params["state"] == "absent":
         if current is None:
             module.exit_json(changed=False)

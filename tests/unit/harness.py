@@ -14,6 +14,7 @@ next in the table, or leaving one of them unrun, fails the test: no other comman
             rc: 0
             out: '{"report": [...]}'
             err: ''
+            signal: SIGTERM             # optional: sent to the test process as it returns
         output:
           changed: true
           msg_contains: created         # optional: a substring of msg
@@ -22,7 +23,9 @@ next in the table, or leaving one of them unrun, fails the test: no other comman
 
 import contextlib
 import json
+import os
 import pathlib
+import signal
 from unittest import mock
 
 import pytest
@@ -56,6 +59,8 @@ class CommandTable:
         if "data" in step and data != step["data"]:
             raise AssertionError("command #%d stdin differs: expected %r, got %r" % (position + 1, step["data"], data))
         self.ran.append(argv)
+        if "signal" in step:  # the run is told to stop while this command runs
+            os.kill(os.getpid(), getattr(signal, step["signal"]))
         return step.get("rc", 0), step.get("out", ""), step.get("err", "")
 
 

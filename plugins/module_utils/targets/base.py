@@ -30,10 +30,12 @@ import tempfile
 
 SECRET_MASK = "********"
 
-# CHAP secrets: 16 characters is what every initiator accepts (Windows wants 12-16), and letters
-# and digits need no quoting in ietd.conf / tgt's conf files or iscsiadm's node records.
+# CHAP secrets: 32 letters and digits (about 190 bits; CHAP is offline-guessable from one
+# sniffed exchange, so the secret's length is its whole defence). open-iscsi, LIO, tgt and IET
+# take up to 255; letters and digits need no quoting in ietd.conf / tgt's conf files or
+# iscsiadm's node records. (Windows initiators would want 12-16: they are not ours.)
 _SECRET_ALPHABET = string.ascii_letters + string.digits
-SECRET_LENGTH = 16
+SECRET_LENGTH = 32
 
 
 class BackendError(Exception):

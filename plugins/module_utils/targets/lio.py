@@ -95,30 +95,48 @@ class LioBackend(TargetBackend):
                 return acl.chap_password or None
         return None
 
-    def saved_credentials(self, iqn, initiator):
+    def _saved(self):
+        """rtslib's dump in the saved file, {} when there is none or it does not parse."""
         try:
             saved = json.loads(self.files.read(self.save_file) or "{}")
         except ValueError:
-            return None
-        for target in saved.get("targets", []):
-            if target.get("wwn") != iqn:
-                continue
-            for tpg in target.get("tpgs", []):
-                for acl in tpg.get("node_acls", []):
-                    if acl.get("node_wwn") == initiator and acl.get("chap_userid") and acl.get("chap_password"):
-                        return acl["chap_userid"], acl["chap_password"]
+            return {}
+        return saved if isinstance(saved, dict) else {}
+
+    @staticmethod
+    def _saved_target(saved, iqn):
+        return next((target for target in saved.get("targets", []) if target.get("wwn") == iqn), None)
+
+    def saved_credentials(self, iqn, initiator):
+        target = self._saved_target(self._saved(), iqn) or {}
+        for tpg in target.get("tpgs", []):
+            for acl in tpg.get("node_acls", []):
+                if acl.get("node_wwn") == initiator and acl.get("chap_userid") and acl.get("chap_password"):
+                    return acl["chap_userid"], acl["chap_password"]
         return None
 
     def persisted(self, spec):
-        """The saved file must exist, be private, and contain this target as it is live."""
+        """The saved file must exist, be private, and hold this target as it is live: a TPG with a
+        LUN on spec's device and the initiator's ACL with its CHAP user. Matched by value, never as
+        text (the target of vol1 is part of the name of vol10's)."""
         if self.files.mode(self.save_file) != 0o600:
             return False
-        text = self.files.read(self.save_file) or ""
-        # Cheap and sufficient: the file is rtslib's JSON dump; every value we set is in it.
-        return all(word in text for word in (spec["iqn"], spec["device"], spec["initiator"], spec["chap_user"]))
+        saved = self._saved()
+        target = self._saved_target(saved, spec["iqn"])
+        if target is None:
+            return False
+        devices = dict(("/backstores/%s/%s" % (so.get("plugin"), so.get("name")), so.get("dev"))
+                       for so in saved.get("storage_objects", []))
+        for tpg in target.get("tpgs", []):
+            has_lun = any(devices.get(lun.get("storage_object")) == spec["device"] for lun in tpg.get("luns", []))
+            has_acl = any(acl.get("node_wwn") == spec["initiator"] and acl.get("chap_userid") == spec["chap_user"]
+                          for acl in tpg.get("node_acls", []))
+            if has_lun and has_acl:
+                return True
+        return False
 
     def persisted_elsewhere(self, iqn):
-        return iqn in (self.files.read(self.save_file) or "")
+        return self._saved_target(self._saved(), iqn) is not None
 
     # ---- writes -----------------------------------------------------------------------------
     def _storage_object(self, spec):

@@ -166,6 +166,42 @@ def test_parse_blkid_and_mount_options():
     assert backup.ro_mount_options("ext2") == "ro"
 
 
+class RecordingModule(HostModule):
+    """Records the commands instead of running them (mount and umount need root and a device)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ran = []
+
+    def get_bin_path(self, name, required=False):
+        return "/bin/" + name
+
+    def run_command(self, argv, **kwargs):
+        self.ran.append(argv)
+        return 0, "", ""
+
+
+def test_temporary_mounts_private_root_hardened_options_and_release(tmp_path):
+    root = tmp_path / "work" / "vol1"
+    root.mkdir(parents=True, mode=0o755)
+    module = RecordingModule()
+    mounts = backup.TemporaryMounts(module, str(root))
+    folder = mounts.mount("part1", "ext4", "/dev/mapper/x1", options=backup.ro_mount_options("ext4"))
+    assert oct(root.stat().st_mode & 0o777) == "0o700"  # an existing root is made private too
+    assert module.ran == [["/bin/mount", "-t", "ext4", "-o", "ro,noload,nosuid,nodev,noexec", "/dev/mapper/x1", folder]]
+    assert mounts.release() == []
+    assert module.ran[-1] == ["/bin/umount", folder]
+    assert not root.exists()
+
+
+@pytest.mark.parametrize("member", ["../etc", "/etc", "part1/../../x", "part0", "", None])
+def test_temporary_mounts_refuse_a_member_that_is_not_ours(tmp_path, member):
+    module = RecordingModule()
+    with pytest.raises(backup.BackupError, match="invalid archive member name"):
+        backup.TemporaryMounts(module, str(tmp_path / "root")).mount(member, "ext4", "/dev/x")
+    assert module.ran == [] and not (tmp_path / "root").exists()
+
+
 def test_sanitize_partition_dump():
     dump = ("label: dos\nlabel-id: 0x1234\ndevice: /dev/nova-volumes/v-nvbk\nunit: sectors\n\n"
             "/dev/nova-volumes/v-nvbk1 : start=2048, size=100, type=83\n")

@@ -62,6 +62,7 @@ def test_host_state(case, tmp_path):
         MODPROBE_DIR=write_tree(tmp_path / "modprobe.d", host.get("modprobe")),
         LIO_ISCSI_DIR=str(lio_dir),
         UFW_BINARY=str(ufw),
+        SYSTEMCTL_SHOW_PAUSE=0,
     ):
         check_case(host_state, case)
 

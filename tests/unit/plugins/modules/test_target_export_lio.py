@@ -235,6 +235,18 @@ def test_lost_saveconfig_is_written_again():
     assert lab.files.files[SAVE][1] == 0o600
 
 
+def test_saved_file_holding_only_a_longer_named_target_is_not_this_one():
+    """The saved file holds myvolume10's target (whose name contains myvolume's, with the same
+    initiator and CHAP user in it): myvolume's own target is still not saved, so it is saved."""
+    lab = Lab()
+    lab.attach_c1()
+    text, mode = lab.files.files[SAVE]
+    lab.files.files[SAVE] = [text.replace(IQN, IQN + "10").replace(DEV, DEV + "10"), mode]
+    result = lab.run(PRESENT, [lvs(ATTACHED_C1)])
+    assert result["changed"] and result["actions"] == ["save configuration"], result
+    assert '"wwn": "%s"' % IQN in lab.files.files[SAVE][0]
+
+
 def test_attached_elsewhere_fails_and_changes_nothing():
     lab = Lab()
     lab.attach_c1()

@@ -18,8 +18,9 @@ CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
 FIXED_NOW = datetime.datetime(2026, 11, 24, 21, 0, 0, tzinfo=datetime.timezone.utc)
 
 
-def write_backup(folder, layout, corrupt):
-    """A backup of `vol1` as volume_backup writes it: archive, .sha1, manifest."""
+def write_backup(folder, layout, corrupt, manifest_layout=None):
+    """A backup of `vol1` as volume_backup writes it: archive, .sha1, manifest (whose layout is
+    `manifest_layout` instead, when given: a manifest crafted over an honest archive)."""
     source = folder / "source"
     for filesystem in layout["filesystems"]:
         if filesystem["archived"]:
@@ -34,7 +35,8 @@ def write_backup(folder, layout, corrupt):
     (folder / names["manifest"]).write_text(json.dumps(dict(
         format=1, volume="vol1", vg="nova-volumes", started_at=backup.iso(FIXED_NOW), origin_size=1073741824,
         archive=names["archive"], archive_size=archive.stat().st_size, compression="gzip",
-        checksum_algorithm="sha1", checksum=digest, checksum_file=names["checksum"], layout=layout)))
+        checksum_algorithm="sha1", checksum=digest, checksum_file=names["checksum"],
+        layout=layout if manifest_layout is None else manifest_layout)))
     if corrupt:
         data = bytearray(archive.read_bytes())
         data[len(data) // 2] ^= 0xFF
@@ -47,7 +49,7 @@ def test_volume_restore(case, tmp_path, monkeypatch):
     work = tmp_path / "work"
     mapping = {"@WORK@": str(work)}
     if "layout" in case:
-        archive, digest = write_backup(tmp_path, case["layout"], case.get("corrupt"))
+        archive, digest = write_backup(tmp_path, case["layout"], case.get("corrupt"), case.get("manifest_layout"))
         mapping.update({"@ARCHIVE@": str(archive), "@SHA@": digest})
     case = substitute(case, mapping)
     monkeypatch.setattr(backup, "utc_now", lambda: FIXED_NOW)

@@ -518,6 +518,9 @@ def backup_sets(volume_dir):
         names = sorted(os.listdir(volume_dir))
     except OSError:
         return []
+    # Only what backup_names() would have called a backup of this volume: other files in the
+    # folder (an operator's copy, notes.json, vol1_before-upgrade.tar.gz) are never ours to remove.
+    ours = re.compile(r"\A%s_[0-9]{8}T[0-9]{6}Z\Z" % re.escape(os.path.basename(os.path.normpath(volume_dir))))
     sets = {}
     for name in names:
         if name.startswith("."):
@@ -529,6 +532,8 @@ def backup_sets(volume_dir):
                 stem = name[: -len(suffix)]
                 break
         else:
+            continue
+        if not ours.match(stem):
             continue
         sets.setdefault(stem, []).append(os.path.join(volume_dir, name))
     result = []

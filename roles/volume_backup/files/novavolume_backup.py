@@ -71,7 +71,9 @@ def main(argv):
     params.update((key, value) for key, value in config.items() if key in params or key == "destination")
     try:
         options = backup.options_from_params(params)
-        result, failures = backup.run_backups(Runner(), options)
+        # systemctl stop (a stopped timer, a shutdown) sends SIGTERM: clean up, then report.
+        with backup.stop_cleanly_on_signals():
+            result, failures = backup.run_backups(Runner(), options)
     except (ValidationError, backup.BackupError, CommandError) as error:
         result, failures = dict(report_text="novavolume backup failed: %s\n" % error), [str(error)]
     sys.stdout.write(result["report_text"])

@@ -240,6 +240,24 @@ def test_retention_keeps_newest_good_and_removes_old(tmp_path):
     assert sorted(os.listdir(folder)) == sorted([fresh["archive"], fresh["checksum"], fresh["manifest"]])
 
 
+def test_retention_removes_only_backups_named_by_us(tmp_path):
+    """Old files with our suffixes that backup_names() did not name stay: an operator's copy, an
+    archive of another volume whose name starts the same, notes."""
+    folder = tmp_path / "vol"
+    folder.mkdir()
+    now = datetime.datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
+    old = make_backup(folder, "vol", now - datetime.timedelta(days=10))
+    make_backup(folder, "vol", now - datetime.timedelta(days=1))
+    foreign = ["vol_before-upgrade.tar.gz", "notes.json", "vol10_20261101T000000Z.tar.gz", "vol_20261101T000000Z-copy.json"]
+    for name in foreign:
+        (folder / name).write_text("x")
+        stamp = (now - datetime.timedelta(days=40)).timestamp()
+        os.utime(folder / name, (stamp, stamp))
+    removed = backup.apply_retention(str(tmp_path), ["vol"], now, 7, 1, check_mode=False)
+    assert [item["backup"] for item in removed] == [old["stem"]]
+    assert set(foreign) <= set(os.listdir(folder))
+
+
 def test_retention_always_keeps_keep_min_good_even_when_all_are_old(tmp_path):
     folder = tmp_path / "vol"
     folder.mkdir()

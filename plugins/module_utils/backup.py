@@ -35,6 +35,7 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
@@ -898,6 +899,7 @@ def options_from_params(params):
         report_file=validation.absolute_path(params["report_file"] or destination + "/backup-report.txt",
                                              "report_file"),
         hook_results=dict((name, dict(hook)) for name, hook in hooks.items()),
+        lock_timeout=params.get("lock_timeout", locks.DEFAULT_WAIT_SECONDS),
     )
 
 
@@ -917,12 +919,57 @@ def stale_snapshots(lvs, volumes):
     return [lv for lv in lvs if lv["name"] in names and SNAPSHOT_TAG in lv["tags"]]
 
 
+def sweep_stale_snapshot(module, options, vg, lv, lvs, check_mode):
+    """Remove the backup snapshot an earlier run of this volume left (under the volume's backups
+    lock: a run still going holds it, so what is found here is truly left over). -> (removed, vg)."""
+    if not stale_snapshots(lvs, [lv]):
+        return False, vg
+    # read again under the lock: the run that made it may have finished and removed it meanwhile
+    stale = stale_snapshots(lvm.read_lvs(module, options["vg"]), [lv])
+    if not stale:
+        return False, vg
+    if stale[0]["open"]:
+        raise BackupError("a backup snapshot %s/%s of an earlier run is still in use (mounted or mapped): "
+                          "unmount it, `kpartx -d -p %s` it and lvremove it"
+                          % (options["vg"], stale[0]["name"], BACKUP_DELIMITER))
+    if check_mode:
+        return False, vg
+    lvm.lvremove_runner(module).run("force lv", force=True, lv="%s/%s" % (options["vg"], stale[0]["name"]))
+    module.warn("removed the leftover backup snapshot %s/%s of an earlier run" % (options["vg"], stale[0]["name"]))
+    return True, lvm.read_vg(module, options["vg"])  # the space it held is free again
+
+
+def back_up_one(module, options, vg, lv, hook, check_mode):
+    """One volume (or, in check mode, whether it would be): -> dict(entry, failure or None, changed)."""
+    job = VolumeBackup(module, dict(options, pre_hook_result=hook), vg, lv)
+    if hook is not None:
+        job.entry["pre_hook"] = hook
+    if hook is not None and hook.get("rc") not in (0, None):
+        job.entry["msg"] = "the pre-backup hook failed on %s (rc=%s): not backed up" % (hook.get("host"), hook.get("rc"))
+        return dict(entry=job.entry, failure="%s: %s" % (lv["name"], job.entry["msg"]), changed=False)
+    if check_mode:
+        try:
+            job.check_free_space(job.snapshot_size())
+        except BackupError as error:
+            job.entry["msg"] = str(error)
+            return dict(entry=job.entry, failure="%s: %s" % (lv["name"], error), changed=False)
+        job.entry.update(status="would back up", msg="")
+        return dict(entry=job.entry, failure=None, changed=True)
+    try:
+        job.run()
+    except Terminated:
+        raise  # the volumes after this one are not started: the run was told to stop
+    except BackupError as error:
+        return dict(entry=job.entry, failure=str(error), changed=False)
+    return dict(entry=job.entry, failure=None, changed=True)
+
+
 def run_backups(module, options, check_mode=False):
     """Back up `options['volume']` (or all volumes), apply retention, build and write the report.
 
     options: vg, volume (None = all), destination, work_dir, snapshot_size (bytes or None),
     compression, checksum, excludes, retention_days, keep_min, grow_snapshot_at, report_file,
-    hook_results ({volume: dict(host, rc, ...)}), watch_interval.
+    hook_results ({volume: dict(host, rc, ...)}), watch_interval, lock_timeout.
     Returns (result dict, list of failure messages).
     """
     started = utc_now()
@@ -936,47 +983,21 @@ def run_backups(module, options, check_mode=False):
         raise BackupError("volume %s does not exist in volume group %s" % (options["volume"], options["vg"]))
     entries, failures, changed = [], [], False
     hooks = options.get("hook_results") or {}
-    for stale in stale_snapshots(lvs, volumes):
-        if stale["open"]:
-            raise BackupError("a backup snapshot %s/%s of an earlier run is still in use (mounted or mapped): "
-                              "unmount it, `kpartx -d -p %s` it and lvremove it"
-                              % (options["vg"], stale["name"], BACKUP_DELIMITER))
-        if not check_mode:
-            lvm.lvremove_runner(module).run("force lv", force=True, lv="%s/%s" % (options["vg"], stale["name"]))
-            module.warn("removed the leftover backup snapshot %s/%s of an earlier run" % (options["vg"], stale["name"]))
-            changed = True
-    if not check_mode and volumes:
-        vg = lvm.read_vg(module, options["vg"])  # free space as it is now
     for lv in volumes:
-        hook = hooks.get(lv["name"])
-        job = VolumeBackup(module, dict(options, pre_hook_result=hook), vg, lv)
-        if hook is not None:
-            job.entry["pre_hook"] = hook
-        if hook is not None and hook.get("rc") not in (0, None):
-            job.entry["msg"] = "the pre-backup hook failed on %s (rc=%s): not backed up" % (
-                hook.get("host"), hook.get("rc"))
-            failures.append("%s: %s" % (lv["name"], job.entry["msg"]))
-            entries.append(job.entry)
-            continue
-        if check_mode:
-            size = job.snapshot_size()
-            try:
-                job.check_free_space(size)
-                job.entry.update(status="would back up", msg="")
-                changed = True
-            except BackupError as error:
-                job.entry["msg"] = str(error)
-                failures.append("%s: %s" % (lv["name"], error))
-            entries.append(job.entry)
-            continue
         try:
-            job.run()
-            changed = True
-        except Terminated:
-            raise  # the volumes after this one are not started: the run was told to stop
-        except BackupError as error:
-            failures.append(str(error))
-        entries.append(job.entry)
+            with locks.held([locks.backups_lock(options["vg"], lv["name"])], "volume_backup of %s" % lv["name"],
+                            wait=options["lock_timeout"]):
+                swept, vg = sweep_stale_snapshot(module, options, vg, lv, lvs, check_mode)
+                outcome = back_up_one(module, options, vg, lv, hooks.get(lv["name"]), check_mode)
+        except locks.LockTimeout as error:
+            outcome = dict(entry=dict(volume=lv["name"], status="failed", archive=None, archive_size=None,
+                                      duration_seconds=0.0, msg=str(error)), failure="%s: %s" % (lv["name"], error),
+                           changed=False)
+            swept = False
+        changed = changed or swept or outcome["changed"]
+        entries.append(outcome["entry"])
+        if outcome["failure"]:
+            failures.append(outcome["failure"])
     removed = []
     if options.get("retention_days") is not None:
         removed = apply_retention(options["destination"], [lv["name"] for lv in volumes], utc_now(),

@@ -22,6 +22,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
@@ -249,15 +250,22 @@ def volume_result(manifest, options, lv_size):
 def restore(module, options, check_mode=False):
     """Verify, plan and (unless check_mode) restore. -> result dict for exit_json."""
     manifest = verify_archive(options["archive"])
-    vg = lvm.read_vg(module, options["vg"])
-    lvs = lvm.read_lvs(module, options["vg"]) if vg is not None else []
-    job = Restore(module, options, manifest)
-    action, target = job.plan(vg, lvs)
-    size = target["size"] if target else job.size
-    result = dict(changed=action != "done", action=action, volume=volume_result(manifest, options, size),
-                  diff=dict(before=dict(volume=options["name"], restored=action == "done", exists=target is not None),
-                            after=dict(volume=options["name"], restored=True, exists=True)))
-    if action == "done" or check_mode:
-        return result
-    job.run(action, target)
+    # The volume restored into is read and written only under its locks: no attach, resize or
+    # backup of it runs meanwhile, and two restores into one name cannot both create it.
+    names = [locks.volume_lock(options["vg"], options["name"]), locks.backups_lock(options["vg"], options["name"])]
+    try:
+        with locks.held(names, "volume_restore into %s" % options["name"], wait=options["lock_timeout"]):
+            vg = lvm.read_vg(module, options["vg"])
+            lvs = lvm.read_lvs(module, options["vg"]) if vg is not None else []
+            job = Restore(module, options, manifest)
+            action, target = job.plan(vg, lvs)
+            size = target["size"] if target else job.size
+            result = dict(changed=action != "done", action=action, volume=volume_result(manifest, options, size),
+                          diff=dict(before=dict(volume=options["name"], restored=action == "done",
+                                                exists=target is not None),
+                                    after=dict(volume=options["name"], restored=True, exists=True)))
+            if action != "done" and not check_mode:
+                job.run(action, target)
+    except locks.LockTimeout as error:
+        raise BackupError(str(error))
     return result

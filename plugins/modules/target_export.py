@@ -29,6 +29,7 @@ author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
 options:
   volume:
@@ -141,7 +142,7 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, validation, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation, volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import (
@@ -311,6 +312,7 @@ def main():
             portal_address=dict(type="str", default="0.0.0.0"),
             portal_port=dict(type="int", default=3260),
             force=dict(type="bool", default=False),
+            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         required_if=[("state", "present", ("initiator_iqn",))],
         supports_check_mode=True,
@@ -323,20 +325,27 @@ def main():
 
     backend = load_backend(module, params["backend"])
     result = dict(changed=False, target_iqn=target_iqn, lun=backend.data_lun, actions=[])
+    # Everything is read under the volume's lock: a second attach of the same volume, at the same
+    # time, reads the first one's attachment and is refused instead of taking the volume over.
     try:
-        volume_lv = None
-        for lv in lvm.read_lvs(module, params["vg"]):
-            if lv["name"] == params["volume"] and not lv["is_snapshot"]:
-                volume_lv = lv
-        if params["state"] == "present":
-            if volume_lv is None:
-                module.fail_json(
-                    msg="volume %s does not exist in volume group %s; nothing was exported" % (params["volume"], params["vg"]),
-                    **result
-                )
-            present(module, backend, target_iqn, volume_lv, result)
-        else:
-            absent(module, backend, target_iqn, volume_lv, result)
+        with locks.held([locks.volume_lock(params["vg"], params["volume"]), locks.TARGET_CONFIG],
+                        "target_export of %s (state %s)" % (params["volume"], params["state"]),
+                        wait=params["lock_timeout"]):
+            volume_lv = None
+            for lv in lvm.read_lvs(module, params["vg"]):
+                if lv["name"] == params["volume"] and not lv["is_snapshot"]:
+                    volume_lv = lv
+            if params["state"] == "present":
+                if volume_lv is None:
+                    module.fail_json(
+                        msg="volume %s does not exist in volume group %s; nothing was exported" % (params["volume"], params["vg"]),
+                        **result
+                    )
+                present(module, backend, target_iqn, volume_lv, result)
+            else:
+                absent(module, backend, target_iqn, volume_lv, result)
+    except locks.LockTimeout as error:
+        fail(module, result, msg=str(error))
     except CommandError as error:
         fail(module, result, **error.fail_json_kwargs())
     except BackendError as error:

@@ -36,6 +36,7 @@ attributes:
     support: full
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
 options:
   name:
@@ -229,7 +230,7 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, validation, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation, volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
@@ -543,6 +544,7 @@ def main():
             force=dict(type="bool", default=False),
             target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
             target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
+            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         mutually_exclusive=[("name", "volumes")],
         required_one_of=[("name", "volumes")],
@@ -554,6 +556,30 @@ def main():
     except ValidationError as error:
         module.fail_json(msg=str(error))
 
+    try:
+        with locks.held(lock_names(module, params, wanted), "volume (%s)" % ", ".join(item["name"] for item in wanted),
+                        wait=params["lock_timeout"]):
+            converge(module, params, wanted)
+    except locks.LockTimeout as error:
+        module.fail_json(msg=str(error))
+
+
+def lock_names(module, params, wanted):
+    """Every volume the run may change, under its own locks (and those of its snapshots and
+    backups: a deleted or resized volume's backup must not be running); with prune, every volume
+    of the group. Plus the target's saved configuration, which a deletion may change."""
+    names = set(item["name"] for item in wanted)
+    if params["prune"]:
+        try:
+            names.update(lv["name"] for lv in lvm.read_lvs(module, params["vg"]) if lvm.is_volume(lv))
+        except CommandError as error:
+            module.fail_json(**error.fail_json_kwargs())
+    return ([locks.volume_lock(params["vg"], name) for name in names]
+            + [locks.backups_lock(params["vg"], name) for name in names] + [locks.TARGET_CONFIG])
+
+
+def converge(module, params, wanted):
+    """Read, plan the whole batch, then change: only once the run holds the locks."""
     vg_name = params["vg"]
     try:
         vg = lvm.read_vg(module, vg_name)

@@ -42,6 +42,8 @@ description:
 version_added: "0.1.0"
 author:
   - novavolume maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.locking
 options:
   volume:
     description: The volume (LV name) to back up. Give either I(volume) or I(all).
@@ -162,7 +164,7 @@ report_text:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup, locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
@@ -184,6 +186,7 @@ def main():
             report_file=dict(type="path"),
             work_dir=dict(type="path", default="/run/novavolume-backup"),
             hook_results=dict(type="dict", default={}),
+            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         mutually_exclusive=[("volume", "all")],
         supports_check_mode=True,

@@ -29,6 +29,8 @@ description:
 version_added: "0.1.0"
 author:
   - novavolume maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - novavolume.lvm_iscsi.locking
 options:
   archive:
     description: Absolute path of the archive (C(.tar.gz) or C(.tar.zst)) written by M(novavolume.lvm_iscsi.volume_backup).
@@ -103,7 +105,7 @@ volume:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup, locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
@@ -122,6 +124,7 @@ def main():
             keep_uuids=dict(type="bool", default=True),
             display_name=dict(type="str"),
             work_dir=dict(type="path", default="/run/novavolume-backup"),
+            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         supports_check_mode=True,
     )
@@ -136,6 +139,7 @@ def main():
             keep_uuids=params["keep_uuids"],
             display_name=params["display_name"],
             work_dir=validation.absolute_path(params["work_dir"], "work_dir"),
+            lock_timeout=params["lock_timeout"],
         )
     except ValidationError as error:
         module.fail_json(msg=str(error))

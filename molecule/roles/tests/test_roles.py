@@ -1,6 +1,6 @@
 """Checks of playbooks/site.yml on the lab (issue 4), run by molecule's testinfra verifier.
 
-The controller: packages, the target service, the portal listening on 3260 (and held by the
+The controller: packages, the target service, the portal listening on its storage address (held by the
 chosen backend), the Linux LVM partition on the lab disk, its PV, the VG's name and size and the
 LVM filter at work. The compute hosts: open-iscsi, iscsid, boot-time login, and InitiatorNames
 that are valid, unique and no longer the one they shared as clones.
@@ -17,7 +17,6 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import valida
 BACKEND = os.environ.get("NOVAVOLUME_TARGET_BACKEND", "lio")
 LAB_INVENTORY = "/var/tmp/novavolume-lab/%s/inventory.yml" % os.environ.get("NOVALAB_NAME", "roles")
 VG = "nova-volumes"
-PORTAL = "0.0.0.0:3260"
 LIO_PORTAL_IQN = "iqn.2010-10.org.openstack.novavolume:portal"
 MIB = 1024 ** 2
 
@@ -72,8 +71,14 @@ def test_other_backend_stopped_and_disabled(controller):
             assert not service.is_enabled, name
 
 
-def test_portal_listens_on_3260(controller):
-    assert controller.socket("tcp://%s" % PORTAL).is_listening
+def portal(controller):
+    """The shared inventory binds the portal to the controller's storage address."""
+    return "%s:3260" % controller.ansible.get_variables()["storage_address"]
+
+
+def test_portal_listens_on_the_storage_address_only(controller):
+    assert controller.socket("tcp://%s" % portal(controller)).is_listening
+    assert not controller.socket("tcp://0.0.0.0:3260").is_listening
 
 
 def test_portal_is_held_by_the_backend(controller):
@@ -81,12 +86,12 @@ def test_portal_is_held_by_the_backend(controller):
     tgtd = controller.run("pgrep -a -x tgtd").stdout.strip()
     if BACKEND == "lio":
         tpg = "/sys/kernel/config/target/iscsi/%s/tpgt_1" % LIO_PORTAL_IQN
-        assert controller.file("%s/np/%s" % (tpg, PORTAL)).is_directory
+        assert controller.file("%s/np/%s" % (tpg, portal(controller))).is_directory
         assert out(controller, "cat %s/enable", tpg) == "1"
         assert not tgtd
     else:
         assert tgtd
-        assert "--iscsi portal=%s" % PORTAL in tgtd
+        assert "--iscsi portal=%s" % portal(controller) in tgtd
 
 
 def test_lio_portal_target_serves_nobody(controller):

@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import base, lio
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import target_export
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import run_module
@@ -245,6 +245,23 @@ def test_saved_file_holding_only_a_longer_named_target_is_not_this_one():
     result = lab.run(PRESENT, [lvs(ATTACHED_C1)])
     assert result["changed"] and result["actions"] == ["save configuration"], result
     assert '"wwn": "%s"' % IQN in lab.files.files[SAVE][0]
+
+
+def test_a_second_attach_at_the_same_time_waits_for_the_first_then_is_refused():
+    """Two attaches of one volume to two hosts at once: the second reads only once the first
+    holds no lock any more, so it sees the first attachment and refuses (no takeover)."""
+    lab = Lab()
+    second = dict(PRESENT, initiator_iqn=C2, host="compute2")
+    with locks.held([locks.volume_lock("nova-volumes", "myvolume")], "target_export of myvolume (state present)"):
+        # while the first run holds the volume, the second waits; with no time to wait it fails,
+        # naming the holder, before it reads or runs anything (the table has no command)
+        waiting = lab.run(dict(second, lock_timeout=0), [])
+        assert waiting["failed"] and "volume-nova-volumes-myvolume is locked by target_export of myvolume" in waiting["msg"]
+    lab.attach_c1()  # the first run's change, then the second run's reads
+    result = lab.run(second, [lvs(ATTACHED_C1)])
+    assert result["failed"] and "attached to compute1" in result["msg"], result
+    (acl,) = lab.tpg().node_acls
+    assert acl.node_wwn == C1
 
 
 def test_attached_elsewhere_fails_and_changes_nothing():

@@ -625,6 +625,11 @@ def render_report(report):
 
 # --- one volume ---------------------------------------------------------------------------
 
+def failed_entry(volume, msg=""):
+    """A volume's report entry before its backup succeeds (or when it could not start)."""
+    return dict(volume=volume, status="failed", archive=None, archive_size=None, duration_seconds=0.0, msg=msg)
+
+
 class VolumeBackup:
     """Back up one volume: snapshot, map, mount read-only, archive, then clean up everything this
     run created, whatever happened. `run()` returns the volume's report entry (status ok), or
@@ -646,8 +651,7 @@ class VolumeBackup:
         self.max_percent = 0.0
         self.grown_to = None
         self.filled = False
-        self.entry = dict(volume=lv["name"], status="failed", archive=None, archive_size=None,
-                          duration_seconds=0.0, msg="")
+        self.entry = failed_entry(lv["name"])
 
     # the steps -----------------------------------------------------------------------------
     def snapshot_size(self):
@@ -989,9 +993,12 @@ def run_backups(module, options, check_mode=False):
                             wait=options["lock_timeout"]):
                 swept, vg = sweep_stale_snapshot(module, options, vg, lv, lvs, check_mode)
                 outcome = back_up_one(module, options, vg, lv, hooks.get(lv["name"]), check_mode)
-        except locks.LockTimeout as error:
-            outcome = dict(entry=dict(volume=lv["name"], status="failed", archive=None, archive_size=None,
-                                      duration_seconds=0.0, msg=str(error)), failure="%s: %s" % (lv["name"], error),
+        except Terminated:
+            raise  # the volumes after this one are not started: the run was told to stop
+        except (locks.LockTimeout, BackupError) as error:
+            # held too long by another run, or a leftover snapshot still in use: this volume is
+            # not backed up and the run fails, but the others still are, and the report says it
+            outcome = dict(entry=failed_entry(lv["name"], str(error)), failure="%s: %s" % (lv["name"], error),
                            changed=False)
             swept = False
         changed = changed or swept or outcome["changed"]

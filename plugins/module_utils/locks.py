@@ -58,11 +58,11 @@ def held(names, holder, wait=DEFAULT_WAIT_SECONDS, lock_dir=None, clock=time.mon
     if not os.path.isdir(lock_dir):
         os.makedirs(lock_dir, 0o700)
     handles = []
+    deadline = clock() + wait  # one bound for all the locks of the run, as lock_timeout says
     try:
         for name in sorted(set(names)):
             handle = open(os.path.join(lock_dir, name + ".lock"), "a+")
             handles.append(handle)
-            deadline = clock() + wait
             while True:
                 try:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

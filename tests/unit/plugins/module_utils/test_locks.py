@@ -61,3 +61,13 @@ def test_the_wait_is_retried_until_the_holder_is_gone(tmp_path):
     finally:
         locks.fcntl.flock = saved
     assert len(calls) == 3
+
+
+def test_one_bound_for_all_the_locks_of_a_run(tmp_path):
+    """lock_timeout bounds the whole wait: time spent on the first lock counts for the second."""
+    times = iter([0.0] + [5.0] * 10)
+    with locks.held(["volume-vg-b"], "other run", lock_dir=str(tmp_path)):
+        with pytest.raises(locks.LockTimeout, match="volume-vg-b is locked by other run"):
+            with locks.held(["volume-vg-a", "volume-vg-b"], "me", wait=1, lock_dir=str(tmp_path),
+                            clock=lambda: next(times), sleep=lambda seconds: None):
+                pytest.fail("taken while held")

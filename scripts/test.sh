@@ -31,7 +31,7 @@ stage() {
 # lab state (molecule/shared/create.yml). MOLECULE_LANES of them run side by side: the guests
 # mostly wait on each other, so two lanes use this 2-core machine better than one.
 # MOLECULE_SCENARIOS=... runs only those (and no demo).
-ALL_SCENARIOS="roles roles_tgt recovery backup attach_tgt attach cli volumes lab"
+ALL_SCENARIOS="roles roles_tgt recovery backup attach cli volumes lab"
 MOLECULE_LANES="${MOLECULE_LANES:-2}"
 
 run_lab_jobs() {

@@ -110,27 +110,21 @@ def volume_show(ctx):
 
 
 def volume_create(ctx):
-    existing = fetch_volumes(ctx)
-    new_id = vol.next_id(existing)
-    name = vol.volume_name(new_id)
-    args = dict(vg_args(ctx), name=name, size=ctx.args.size, state="present")
+    # One module call: the volume module picks the next id under the volume group's lock of new
+    # names and returns the new volume as volume_info lists it, so creations at once get
+    # volumes of their own.
+    args = dict(vg_args(ctx), name_template=vol.NAME_TEMPLATE, size=ctx.args.size, state="present")
     if ctx.args.display_name is not None:
         args["display_name"] = ctx.args.display_name
     if ctx.args.volume_type is not None:
         args["volume_type"] = ctx.args.volume_type
-    # create_only: when another volume-create took the same id since we listed, the module
-    # refuses instead of growing or retagging that other volume.
-    args["create_only"] = True
-    result = ctx.runner.module("volume", args, title="volume-create %s" % name)
-    if not result.ok and name in result.failed_field("existing"):
-        raise OperationFailed("volume %d (%s) appeared while it was being created, probably by another "
-                              "volume-create: run volume-create again" % (new_id, name), artifacts=result.artifacts)
-    check(result, "creating volume %d" % new_id)
-    # The module reports what it did; the status and everything volume-list shows come from volume_info.
-    created = fetch_volumes(ctx, name)
-    if not created:
-        raise OperationFailed("volume %s was created but volume_info does not list it: run `novavol diagnose`" % name)
-    show_volume(ctx, created[0])
+    result = check(ctx.runner.module("volume", args, title="volume-create"), "creating a volume")
+    created = result.module_results("volume")
+    record = created[0].res.get("record") if created else None
+    if not record:
+        raise OperationFailed("the volume was created but not read back: run `novavol volume-list`",
+                              artifacts=result.artifacts)
+    show_volume(ctx, vol.normalize(record))
 
 
 def volume_delete(ctx):

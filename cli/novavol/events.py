@@ -106,11 +106,6 @@ class RunResult:
     def changed(self):
         return any(result.status == "changed" for result in self.results)
 
-    def failed_field(self, key):
-        """A field of the first failure's module result (a list for volume's `existing`), [] if none."""
-        failures = self.failures()
-        return (failures[0].res.get(key) or []) if failures else []
-
     def error_message(self):
         """One line for the user: which host and task failed, and the module's message."""
         failures = self.failures()

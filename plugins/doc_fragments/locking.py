@@ -15,7 +15,8 @@ options:
     description:
       - Seconds to wait for the locks this run needs on the controller (one per volume for its
         export and record, one per volume for its snapshots and backups, one for the target's
-        saved configuration) while another run holds them.
+        saved configuration, one per volume group for picking the id of a new volume) while
+        another run holds them.
       - When the wait runs out the module fails, naming the run that holds the lock, before it
         changes anything. A lock held by a run that was killed is free again at once.
     type: int

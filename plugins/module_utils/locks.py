@@ -44,6 +44,12 @@ def backups_lock(vg, volume):
     return "backups-%s-%s" % (vg, volume)
 
 
+def new_volume_lock(vg):
+    """The lock under which a new volume's name is picked and the volume made (volume with
+    name_template), so that two runs at once never pick the same next id."""
+    return "new-volume-%s" % vg
+
+
 def _holder(handle):
     handle.seek(0)
     text = handle.read().strip()

@@ -18,7 +18,8 @@ description:
   - The volume's metadata (display name, type, creation time, attachment) lives in the LV's own
     tags, so there is no separate database that can disagree with the disks.
   - Give one volume with O(name), or many with O(volumes); many volumes are converged with one
-    C(vgs) and one C(lvs) read and then only the commands that change something.
+    C(vgs) and one C(lvs) read and then only the commands that change something. Or let the
+    module name a new volume with the next free id, with O(name_template).
   - Every input is checked before anything changes (names, sizes, the volume group, the free
     space needed by all creations and growths together, duplicate names).
   - Snapshots in the volume group are never treated as volumes; O(prune) leaves them alone.
@@ -43,7 +44,19 @@ options:
     description:
       - The volume's id, used as the LV name and as the last part of its target IQN.
       - 1-63 lower-case letters, digits, C(.) or C(-), starting with a letter or digit.
-      - Mutually exclusive with O(volumes).
+      - Mutually exclusive with O(volumes) and O(name_template).
+    type: str
+  name_template:
+    description:
+      - Create one new volume, named from this template with the next free id, as nova named its
+        volumes (its C(volume_name_template)); for example V(volume-%08x) names id 26
+        C(volume-0000001a). One conversion, V(%d) or V(%x), optionally zero-padded (V(%08x)).
+      - The id is one more than the highest id of the volume group's volumes named from the
+        template, and of any export of such a name left on the target. It is picked under a lock
+        of the volume group, so that runs at once (several C(novavol volume-create)) each create a
+        volume of their own and never change another's.
+      - Needs O(size); mutually exclusive with O(name), O(volumes) and O(prune). The new name is the
+        C(name) of RV(volume); the new volume as M(novavolume.lvm_iscsi.volume_info) lists it is RV(record).
     type: str
   display_name:
     description: Free text name shown by M(novavolume.lvm_iscsi.volume_info). Kept as it is when omitted.
@@ -67,7 +80,7 @@ options:
   volumes:
     description:
       - Many volumes in one call; each item takes the same keys as the single-volume options.
-      - Mutually exclusive with O(name).
+      - Mutually exclusive with O(name) and O(name_template).
     type: list
     elements: dict
     suboptions:
@@ -91,8 +104,8 @@ options:
   create_only:
     description:
       - Only create. A volume with O(state=present) that exists already fails the run before
-        anything changes, instead of being grown or retagged. C(novavol volume-create) uses it,
-        so that two creations that picked the same new id cannot change each other's volume.
+        anything changes, instead of being grown or retagged. O(name_template) always creates
+        this way.
     type: bool
     default: false
   prune:
@@ -122,7 +135,9 @@ options:
     type: bool
     default: false
   target_backend:
-    description: The iSCSI target implementation whose exports are checked before a delete or shrink.
+    description:
+      - The iSCSI target implementation whose exports are checked before a delete or shrink, and
+        read for O(name_template).
     type: str
     choices: [lio, tgt, iet]
     default: lio
@@ -150,6 +165,12 @@ EXAMPLES = r"""
   novavolume.lvm_iscsi.volume:
     name: volume-00000001
     state: absent
+
+- name: Create a new 1 GB volume with the next free id (novavol volume-create 1)
+  novavolume.lvm_iscsi.volume:
+    name_template: volume-%08x
+    size: 1
+  register: new_volume
 
 - name: Converge many volumes in one call, deleting any volume not listed
   novavolume.lvm_iscsi.volume:
@@ -220,6 +241,13 @@ volume:
   returned: when O(name) is given
   type: dict
   sample: {name: volume-00000001, state: present, actions: [create], size: 10}
+record:
+  description:
+    - With O(name_template), the new volume as M(novavolume.lvm_iscsi.volume_info) lists each of
+      its volumes (status, size, display name, target IQN and more).
+  returned: when a volume was created with O(name_template), not in check mode
+  type: dict
+  sample: {name: volume-00000002, status: available, size: 1, display_name: null}
 diff:
   description: Before and after of each changed volume (size in GB, display name, type), keyed by name.
   returned: when diff mode is on
@@ -227,6 +255,7 @@ diff:
 """
 
 import datetime
+import re
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -235,6 +264,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
 
 VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "state")
 ATTACH_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
@@ -242,6 +272,43 @@ ATTACH_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoi
 
 def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# One printf conversion, %d or %x, optionally zero-padded, between characters of volume names.
+NAME_TEMPLATE = re.compile(r"^([a-z0-9.-]*)%(0[1-9][0-9]?)?([dx])([a-z0-9.-]*)$")
+TEMPLATE_IDS = dict(d="[0-9]+", x="[0-9a-f]+")
+
+
+class NameTemplate:
+    """A template such as nova's volume-%08x, and the ids of the names made from it."""
+
+    def __init__(self, template):
+        match = NAME_TEMPLATE.match(template or "")
+        if not match:
+            raise ValidationError(
+                "invalid name_template %r: give one %%d or %%x conversion (optionally zero-padded, as in "
+                "volume-%%08x) between lower-case letters, digits, '.' or '-'" % (template,))
+        self.template = template
+        self.base = 16 if match.group(3) == "x" else 10
+        self.pattern = re.compile("^%s(%s)%s$" % (re.escape(match.group(1)), TEMPLATE_IDS[match.group(3)],
+                                                  re.escape(match.group(4))))
+        validation.volume_name(self.name(1))
+
+    def name(self, number):
+        return self.template % number
+
+    def number(self, name):
+        """The id of `name`, or None for a name the template does not make (volume-1 is not
+        made by volume-%08x)."""
+        match = self.pattern.match(name)
+        if not match:
+            return None
+        number = int(match.group(1), self.base)
+        return number if self.name(number) == name else None
+
+    def next_name(self, names):
+        numbers = [number for number in (self.number(name) for name in names) if number is not None]
+        return self.name(max(numbers) + 1 if numbers else 1)
 
 
 def desired_volumes(params):
@@ -533,6 +600,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type="str"),
+            name_template=dict(type="str"),
             display_name=dict(type="str"),
             size=dict(type="raw"),
             volume_type=dict(type="str"),
@@ -546,22 +614,72 @@ def main():
             target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
             lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
-        mutually_exclusive=[("name", "volumes")],
-        required_one_of=[("name", "volumes")],
+        mutually_exclusive=[("name", "volumes", "name_template")],
+        required_one_of=[("name", "volumes", "name_template")],
         supports_check_mode=True,
     )
     params = module.params
     try:
-        wanted = desired_volumes(params)
+        if params["name_template"] is not None:
+            template = new_volume_template(params)
+        else:
+            wanted = desired_volumes(params)
     except ValidationError as error:
         module.fail_json(msg=str(error))
 
     try:
+        if params["name_template"] is not None:
+            # The new name is picked, and the volume made, under the volume group's lock of new
+            # names: a second run at once picks its name only once this one's volume exists.
+            with locks.held([locks.new_volume_lock(params["vg"])], "volume (a new %s)" % params["name_template"],
+                            wait=params["lock_timeout"]):
+                module.exit_json(**create_from_template(module, params, template))
         with locks.held(lock_names(module, params, wanted), "volume (%s)" % ", ".join(item["name"] for item in wanted),
                         wait=params["lock_timeout"]):
-            converge(module, params, wanted)
+            module.exit_json(**converge(module, params, wanted))
     except locks.LockTimeout as error:
         module.fail_json(msg=str(error))
+
+
+def new_volume_template(params):
+    """The checked template of a name_template run (which creates exactly one volume)."""
+    if params["prune"]:
+        raise ValidationError("prune needs a volumes list, not name_template")
+    if params["state"] != "present":
+        raise ValidationError("name_template creates a new volume: state must be present")
+    if params["size"] is None:
+        raise ValidationError("name_template creates a new volume: its size is needed")
+    template = NameTemplate(params["name_template"])
+    # The rest (size, display name, the volume group) is checked as for a named volume.
+    desired_volumes(dict(params, name=template.name(1)))
+    return template
+
+
+def create_from_template(module, params, template):
+    """Create the volume of the next free name (under the new-names lock), then return it as
+    volume_info lists it. Names of leftover exports count as taken: a new volume must never
+    appear on an export that still lets an old initiator in."""
+    backend = load_backend(module, params["target_backend"])
+    try:
+        lv_names = [lv["name"] for lv in lvm.read_lvs(module, params["vg"])]
+        exports = backend.exports()
+    except CommandError as error:
+        module.fail_json(**error.fail_json_kwargs())
+    except BackendError as error:
+        module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
+    prefix = params["target_prefix"] + ":"
+    exported = [iqn[len(prefix):] for iqn in exports if iqn.startswith(prefix)]
+    name = template.next_name(lv_names + exported)
+    wanted = desired_volumes(dict(params, name=name, create_only=True))
+    with locks.held(lock_names(module, params, wanted), "volume (%s)" % name, wait=params["lock_timeout"]):
+        output = converge(module, dict(params, name=name, create_only=True), wanted)
+        if not module.check_mode:
+            try:
+                created = [lv for lv in lvm.read_lvs(module, params["vg"]) if lv["name"] == name]
+            except CommandError as error:
+                module.fail_json(**error.fail_json_kwargs())
+            output["record"] = describe_volume(created[0], params["vg"], exports, params["target_prefix"]) if created else None
+    return output
 
 
 def lock_names(module, params, wanted):
@@ -579,7 +697,8 @@ def lock_names(module, params, wanted):
 
 
 def converge(module, params, wanted):
-    """Read, plan the whole batch, then change: only once the run holds the locks."""
+    """Read, plan the whole batch, then change: only once the run holds the locks. Returns the
+    module's result."""
     vg_name = params["vg"]
     try:
         vg = lvm.read_vg(module, vg_name)
@@ -625,7 +744,7 @@ def converge(module, params, wanted):
         output["volume"] = results[0]
     if module._diff:
         output["diff"] = dict(before=before, after=after)
-    module.exit_json(**output)
+    return output
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@ ansible-runner without UML guests: a checkout root with the real CLI's layout (g
 ansible.cfg, collections/, playbooks/) whose modules keep the volumes in a JSON file.
 
 Used by test_runner_integration.py and to record the event fixtures (record_fixtures.py).
-The fake modules mirror the interfaces the CLI codes against: `volume` (name, display_name,
-size, volume_type, vg, state, force, create_only) and `volume_info` (volumes with name, status,
+The fake modules mirror the interfaces the CLI codes against: `volume` (name or name_template,
+display_name, size, volume_type, vg, state, force, create_only; with name_template the new
+volume's record) and `volume_info` (volumes with name, status,
 display_name, size, volume_type, attached_to, mountpoint).
 """
 
@@ -20,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 import json
 import os
+import re
 from ansible.module_utils.basic import AnsibleModule
 
 
@@ -56,7 +58,8 @@ VOLUME = _MODULE_HEAD + '''
 
 def main():
     module = AnsibleModule(dict(
-        name=dict(type="str", required=True),
+        name=dict(type="str"),
+        name_template=dict(type="str"),
         display_name=dict(type="str"),
         volume_type=dict(type="str"),
         size=dict(type="raw"),
@@ -67,6 +70,11 @@ def main():
     ), supports_check_mode=True)
     params = module.params
     volumes = load()
+    if params["name_template"]:
+        # The next id after the highest of the names the template makes, as the real module
+        # does (the fake knows only the CLI's template, volume-%08x).
+        ids = [int(name[len("volume-"):], 16) for name in volumes if re.match("^volume-[0-9a-f]{8}$", name)]
+        params["name"] = params["name_template"] % (max(ids) + 1 if ids else 1)
     current = volumes.get(params["name"])
     if current is not None and params["create_only"] and params["state"] == "present":
         module.fail_json(msg="volume %s exists already in volume group %s (create_only: it is left as it is)"
@@ -89,8 +97,11 @@ def main():
                   device="/dev/%s/%s" % (params["vg"], params["name"]), exported=False, export_acls=[])
     volumes[params["name"]] = volume
     save(volumes)
-    module.exit_json(changed=True, volume=dict(name=params["name"], state="present", actions=["create"],
-                                               size=size, display_name=params["display_name"]))
+    result = dict(changed=True, volume=dict(name=params["name"], state="present", actions=["create"],
+                                            size=size, display_name=params["display_name"]))
+    if params["name_template"]:
+        result["record"] = dict(volume, id=params["name"])
+    module.exit_json(**result)
 
 
 main()

@@ -52,12 +52,9 @@ def main():
         os.environ[fakelab.STATE_ENV] = state
         runner = AnsibleRunner(os.path.join(root, "checkout"), inventory, Progress(sys.stderr, "plain"))
         save("list_empty", runner.module("volume_info", {}))
-        save("create_1", runner.module("volume", dict(name="volume-00000001", size=10, display_name="my volume",
+        save("create_1", runner.module("volume", dict(name_template="volume-%08x", size=10, display_name="my volume",
                                                       state="present")))
-        save("create_existing", runner.module("volume", dict(name="volume-00000001", size=1, state="present",
-                                                                  create_only=True)))
         save("list_available", runner.module("volume_info", {}))
-        save("show_created", runner.module("volume_info", dict(name="volume-00000001")))
         save("attach", runner.playbook("volume_attach.yml", dict(volume="volume-00000001", instance="compute1",
                                                                  mountpoint="/dev/vdb")))
         save("list_in_use", runner.module("volume_info", {}))
@@ -76,6 +73,8 @@ def main():
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
         save("list_mixed", runner.module("volume_info", {}))
+        save("create_after_mixed", runner.module("volume", dict(name_template="volume-%08x", size=1,
+                                                                volume_type="ssd", state="present")))
         # A controller that refuses SSH: the unreachable event of a lab that is down.
         refusing = dict(ansible_host="127.0.0.1", ansible_port=1, ansible_user="root")
         with open(inventory, "w") as handle:

@@ -18,6 +18,7 @@ next in the table, or leaving one of them unrun, fails the test: no other comman
         output:
           changed: true
           msg_contains: created         # optional: a substring of msg
+          absent: [record]              # optional: keys the result must not hold
           failed: false                 # default; true expects fail_json
 """
 
@@ -131,9 +132,12 @@ def check_case(module, case):
     )
     expected = dict(case.get("output") or {})
     msg_contains = expected.pop("msg_contains", None)
+    absent = expected.pop("absent", [])  # keys the result must not hold
     expected.setdefault("failed", False)
     if msg_contains is not None:
         assert msg_contains in (result.get("msg") or ""), "msg %r lacks %r" % (result.get("msg"), msg_contains)
+    present = [key for key in absent if key in result]
+    assert not present, "the result holds %r, which this case expects absent" % present
     try:
         assert_subset(expected, result)
     except AssertionError as error:

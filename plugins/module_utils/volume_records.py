@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, novavolume maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A volume as volume_info lists it: its status worked out from LVM, its tags and its export
+together. volume_info lists every volume this way; volume returns the one it has just made the
+same way, so that `novavol volume-create` needs no second read."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, volume_meta
+
+
+def volume_status(lv, meta, export):
+    """(status, reason): what LVM, the export and the tags together say about a volume."""
+    host = meta.get("attached_host") or meta.get("attached_initiator")
+    initiator = meta.get("attached_initiator")
+    acls = (export or {}).get("acls") or []
+    if not lv["active"]:
+        return "error", "the LV is not active"
+    if meta.get("attach_status") in ("attaching", "detaching"):
+        return meta["attach_status"], None
+    if lvm.attachment_recorded(meta):
+        if export is None:
+            return "error", "its tags say it is attached to %s, but no export exists" % host
+        if initiator and initiator not in acls:
+            return "error", "it is attached to %s, but the export's ACL does not allow %s (ACL: %s)" % (
+                host, initiator, ", ".join(acls) or "empty")
+        if not initiator:
+            return "error", "its tags say it is attached to %s, but record no initiator" % host
+        return "in-use", None
+    if export is not None:
+        return "error", "it is exported as %s, but no attachment is recorded" % export.get("iqn")
+    return "available", None
+
+
+def describe_volume(lv, vg_name, exports, prefix):
+    meta = volume_meta.decode(lv["tags"])
+    export = lvm.find_export(exports, prefix, vg_name, lv["name"])
+    status, reason = volume_status(lv, meta, export)
+    return dict(
+        id=lv["name"],
+        name=lv["name"],
+        status=status,
+        status_reason=reason,
+        display_name=meta.get("display_name"),
+        size=lvm.size_gb(lv["size"]),
+        size_bytes=lv["size"],
+        volume_type=meta.get("volume_type"),
+        attached_to=meta.get("attached_host"),
+        attached_initiator=meta.get("attached_initiator"),
+        mountpoint=meta.get("mountpoint"),
+        device=lv["path"],
+        created_at=meta.get("created_at") or lv["created"],
+        target_iqn=lvm.target_iqn(prefix, lv["name"]),
+        exported=export is not None,
+        export_acls=list((export or {}).get("acls") or []),
+        active=lv["active"],
+        open=lv["open"],
+    )

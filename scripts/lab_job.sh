@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One lab job of `make test`, its full output kept in artifacts/lab/<job>.log:
 #   demo       the README's main job, scripts/demo.sh, exactly as `make demo` runs it (the default
-#              lab "novalab" and inventories/lab), then the lab taken down;
+#              lab "novalab" and inventories/lab), then the CLI's checks on that lab (tests/demo/:
+#              the walkthrough again through `novavol --json`, then nothing left behind), then the
+#              lab taken down;
 #   SCENARIO   `molecule test -s SCENARIO` on a lab of its own, named after the scenario
 #              (NOVALAB_PREFIX=... puts a prefix before that name, to keep two checkouts apart;
 #              NOVALAB_NAME=... names the lab outright when one scenario runs alone).
@@ -23,6 +25,12 @@ if [[ "$job" == demo ]]; then
     unset NOVALAB_NAME
     rc=0
     bash scripts/demo.sh || rc=$?
+    if ((rc == 0)); then
+      printf '\n== the CLI checks on the same lab (tests/demo/)\n'
+      ansible-playbook -i inventories/lab tests/demo/cli.yml &&
+        python -m pytest -q -p no:cacheprovider tests/demo --ansible-inventory=inventories/lab \
+          --connection=ansible --hosts=controller1,compute1 || rc=$?
+    fi
     printf '\n== taking the default lab down (lab/playbooks/lab_down.yml)\n'
     ansible-playbook lab/playbooks/lab_down.yml || rc=$((rc ? rc : 1))
     exit "$rc"

@@ -26,12 +26,12 @@ stage() {
   [[ "$result" == passed ]]
 }
 
-# Lab jobs, longest first: the demo and the scenarios. Each scenario boots a lab of its own
+# Lab jobs, longest first: the demo (with the CLI's checks on its lab) and the scenarios. Each scenario boots a lab of its own
 # (named after it); the scenarios that do not test the roles on bare hosts boot from a prepared
 # lab state (molecule/shared/create.yml). MOLECULE_LANES of them run side by side: the guests
 # mostly wait on each other, so two lanes use this 2-core machine better than one.
 # MOLECULE_SCENARIOS=... runs only those (and no demo).
-ALL_SCENARIOS="roles roles_tgt recovery backup attach cli volumes lab"
+ALL_SCENARIOS="roles roles_tgt recovery backup attach volumes lab"
 MOLECULE_LANES="${MOLECULE_LANES:-2}"
 
 run_lab_jobs() {

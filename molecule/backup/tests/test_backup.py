@@ -15,9 +15,10 @@ def test_tools_and_script_installed(host):
         assert host.package(package).is_installed
     script = host.file("/usr/local/sbin/novavolume-backup")
     assert script.exists and script.mode == 0o755
-    assert host.file("/usr/local/lib/novavolume-backup/novavolume_backup.py").exists
-    assert host.file("/usr/local/lib/novavolume-backup/ansible_collections/novavolume/lvm_iscsi/plugins/"
-                     "module_utils/backup.py").exists
+    # One executable zip archive: the script and the module_utils it imports.
+    listing = host.check_output("python3 -m zipfile -l /usr/local/sbin/novavolume-backup")
+    for member in ("__main__.py", "ansible_collections/novavolume/lvm_iscsi/plugins/module_utils/backup.py"):
+        assert member in listing
     config = json.loads(host.file("/etc/novavolume/backup.json").content_string)
     assert config["all"] is True and config["destination"] == DESTINATION
 

@@ -4,13 +4,13 @@
 """Nightly backup of every volume, run by novavolume-backup.service (roles/volume_backup).
 
 The controller has no Ansible of its own, so this script runs the volume_backup module's code
-directly: the role installs the collection's module_utils (backup.py, lvm.py, runner.py,
-validation.py, volume_meta.py) under /usr/local/lib/novavolume-backup, and this script hands
-them a small stand-in for AnsibleModule. Validation, snapshot handling, the archive pipeline,
-retention and the report are the module's, unchanged.
+directly: the role builds it, with the collection's module_utils it imports (backup.py,
+locks.py, lvm.py, runner.py, validation.py, volume_meta.py), into one executable zip archive
+(files/build_zipapp.py; this file is its __main__.py), and this script hands them a small
+stand-in for AnsibleModule. Validation, snapshot handling, the archive pipeline, retention and
+the report are the module's, unchanged.
 
-Installed as /usr/local/lib/novavolume-backup/novavolume_backup.py with the wrapper
-/usr/local/sbin/novavolume-backup.
+Installed as /usr/local/sbin/novavolume-backup.
 Usage: novavolume-backup [CONFIG]   (default /etc/novavolume/backup.json; keys = the module's
 options, plus mail_to, mail_from, mail_host, mail_port). Exit status 1 when a volume failed.
 """
@@ -23,11 +23,10 @@ import subprocess
 import sys
 from email.message import EmailMessage
 
-sys.path.insert(0, "/usr/local/lib/novavolume-backup")
-
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup  # noqa: E402
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError  # noqa: E402
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError  # noqa: E402
+# Imported from the zip archive this script runs as (sys.path[0]).
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"])
 

@@ -15,9 +15,13 @@ PYTHON="${PYTHON:-python3}"
 APT_PACKAGES=(
   python3 python3-venv python3-dev gcc git rsync make
   user-mode-linux mmdebstrap e2fsprogs iproute2 netcat-openbsd openssh-client
-  uml-utilities procps util-linux ca-certificates shellcheck
+  uml-utilities procps util-linux ca-certificates shellcheck patchelf
   pigz zstd
 )
+
+# Where the lab's UML kernel comes from on a host that Debian 12's cannot serve (see
+# install_lab_kernel); the lab role uses it whenever it is there.
+LAB_UML_DIR=/opt/novavolume-lab/uml
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -64,7 +68,19 @@ install_collections() {
   fi
 }
 
+# Debian 12's UML kernel cannot start a guest program on a CPU with AMX (its fixed-size buffer
+# for a process's FPU state is smaller than the host's XSAVE area: "ptrace set fp regs failed,
+# errno = 14", and the guest's init dies). There, a newer UML kernel from Debian unstable goes
+# into LAB_UML_DIR with the C library it needs; elsewhere Debian 12's package is used as is.
+install_lab_kernel() {
+  grep -qw amx_tile /proc/cpuinfo || return 0
+  [[ -x "$LAB_UML_DIR/bin/linux.uml" ]] && return 0
+  log "this CPU has AMX: installing a newer UML kernel into $LAB_UML_DIR"
+  "$PYTHON" "$ROOT/scripts/install_uml_kernel.py" --dest "$LAB_UML_DIR"
+}
+
 install_apt_packages
+install_lab_kernel
 install_python_packages
 install_collections
 log "ready: $VENV"

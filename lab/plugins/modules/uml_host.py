@@ -353,7 +353,15 @@ def running_image(guest):
         return None
 
 
+# What a UML kernel prints when it cannot run a guest program on this CPU (its buffer for the FPU
+# state is smaller than the host's XSAVE area, as with Debian 12's kernel on CPUs with AMX).
+FPU_STATE_REFUSED = "ptrace set fp regs failed"
+
+
 def not_up(guest, address, why):
+    if FPU_STATE_REFUSED in lab.tail(guest.console_log, lines=200):
+        why += (" (the console says %r: this UML kernel cannot run guest programs on this CPU; "
+                "scripts/setup.sh installs one that can, under /opt/novavolume-lab/uml)" % FPU_STATE_REFUSED)
     return dict(
         msg="lab host %s did not come up: %s; console log: %s" % (guest.name, why, guest.console_log),
         console_log=guest.console_log,

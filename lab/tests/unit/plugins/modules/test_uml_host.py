@@ -205,3 +205,17 @@ def test_uml_host(case, tmp_path, monkeypatch):
     for key in case.get("result_lacks", []):
         assert key not in result, "%s should not be in the result" % key
     check_files(case, tmp)
+
+
+def test_a_kernel_that_cannot_run_guest_programs_here_is_named_in_the_failure(tmp_path):
+    console = tmp_path / "controller1.log"
+    console.write_text(
+        "Run /sbin/init as init process\nuserspace - ptrace set fp regs failed, errno = 14\n"
+        "Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\n" + " [<6002e653>] frame\n" * 60
+    )
+    guest = mock.Mock(console_log=str(console))
+    guest.name = "controller1"
+    failure = uml_host.not_up(guest, "10.77.0.10", "its UML process exited with status -6")
+    assert "cannot run guest programs on this CPU" in failure["msg"] and "scripts/setup.sh" in failure["msg"]
+    console.write_text("Run /sbin/init as init process\nKernel panic - not syncing: VFS: Unable to mount root fs\n")
+    assert "this CPU" not in uml_host.not_up(guest, "10.77.0.10", "its UML process is gone")["msg"]

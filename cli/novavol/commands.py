@@ -154,9 +154,11 @@ def volume_attach(ctx):
             "volume %s is in error: look with `novavol diagnose %s`, then `novavol recover %s`"
             % (vol.label(volume), vol.label(volume), vol.label(volume))
         )
+    extravars = dict(volume=volume["name"], instance=instance, mountpoint=device)
+    if ctx.args.mutual_chap:
+        extravars["mutual_chap"] = True
     result = check(
-        ctx.runner.playbook("volume_attach.yml", dict(volume=volume["name"], instance=instance, mountpoint=device),
-                            title="volume-attach %s %s %s" % (instance, volume["name"], device)),
+        ctx.runner.playbook("volume_attach.yml", extravars, title="volume-attach %s %s %s" % (instance, volume["name"], device)),
         "attaching volume %s to %s" % (vol.label(volume), instance),
     )
     attachment = dict(id=volume["id"], volumeId=volume["name"], serverId=instance, device=device)
@@ -331,6 +333,8 @@ def _attach(parser):
     parser.add_argument("instance", metavar="INSTANCE", help="compute host (inventory name)")
     _volume_arg(parser)
     parser.add_argument("device", metavar="DEVICE", type=_device, help="device name, e.g. /dev/vdb")
+    parser.add_argument("--mutual-chap", action="store_true",
+                        help="the target proves itself to the compute host too (bidirectional CHAP)")
 
 
 def _detach(parser):

@@ -54,6 +54,15 @@ options:
   chap_password:
     description: CHAP secret for the login.
     type: str
+  mutual_chap_username:
+    description:
+      - The target's CHAP user for mutual CHAP (RV(novavolume.lvm_iscsi.target_export#module:mutual_chap_username)).
+        The initiator logs in only to a target that proves it knows O(mutual_chap_password).
+      - Needs O(chap_username). Without it, mutual CHAP settings left in an existing node record are cleared.
+    type: str
+  mutual_chap_password:
+    description: The target's CHAP secret (mutual CHAP).
+    type: str
   state:
     description: V(present) logs in; V(absent) logs out and forgets the target.
     type: str
@@ -155,9 +164,17 @@ def validate(params):
         raise validation.ValidationError("lun and timeout must not be negative")
     if (params["chap_username"] is None) != (params["chap_password"] is None):
         raise validation.ValidationError("give both chap_username and chap_password, or neither")
+    if (params["mutual_chap_username"] is None) != (params["mutual_chap_password"] is None):
+        raise validation.ValidationError("give both mutual_chap_username and mutual_chap_password, or neither")
+    if params["mutual_chap_username"] is not None and params["chap_username"] is None:
+        raise validation.ValidationError("mutual CHAP needs chap_username and chap_password too: the target checks the initiator first")
 
 
-def desired_settings(params):
+MUTUAL_SETTINGS = ("node.session.auth.username_in", "node.session.auth.password_in")
+
+
+def desired_settings(params, current):
+    """The node record's settings for this login; mutual CHAP ones are cleared only where set."""
     settings = {"node.startup": "automatic"}
     if params["chap_username"] is None:
         settings["node.session.auth.authmethod"] = "None"
@@ -165,12 +182,16 @@ def desired_settings(params):
         settings["node.session.auth.authmethod"] = "CHAP"
         settings["node.session.auth.username"] = params["chap_username"]
         settings["node.session.auth.password"] = params["chap_password"]
+    if params["mutual_chap_username"] is not None:
+        settings.update(zip(MUTUAL_SETTINGS, (params["mutual_chap_username"], params["mutual_chap_password"])))
+    else:
+        settings.update((name, "") for name in MUTUAL_SETTINGS if current.get(name))
     return settings
 
 
 def masked(settings):
     return dict(
-        (key, iscsiadm.MASK if key.endswith(".password") and value else value) for key, value in settings.items()
+        (key, iscsiadm.MASK if key.endswith((".password", ".password_in")) and value else value) for key, value in settings.items()
     )
 
 
@@ -209,7 +230,7 @@ def present(module, adm, view, result):
     if not has_record:
         actions.append("create node record")
     current = adm.record_settings(target, portal) if has_record else {}
-    wanted = desired_settings(params)
+    wanted = desired_settings(params, current)
     updates = dict((name, wanted[name]) for name in sorted(wanted) if current.get(name) != wanted[name])
     actions.extend("set %s" % name for name in sorted(updates))
     if session is None:
@@ -332,6 +353,8 @@ def main():
             lun=dict(type="int", default=0),
             chap_username=dict(type="str"),
             chap_password=dict(type="str", no_log=True),
+            mutual_chap_username=dict(type="str"),
+            mutual_chap_password=dict(type="str", no_log=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             force=dict(type="bool", default=False),
             rescan=dict(type="bool", default=True),

@@ -20,6 +20,9 @@ description:
     C(/etc/iet/ietd.conf), each mode 0600), so a re-run reuses it and reports no change.
   - The attachment is recorded in the volume's LV tags (attach status, host, initiator,
     mountpoint), where P(novavolume.lvm_iscsi.volume_info#module) reads it.
+  - With O(mutual_chap=true) the target also proves itself to the initiator (bidirectional
+    CHAP) with a second user and secret, returned for the login (RV(mutual_chap_username),
+    RV(mutual_chap_password)) and kept in the saved configuration like the first pair.
   - A volume is attached to one initiator at a time. Exporting it to another one fails unless
     O(force=true), which replaces the ACL and drops the old initiator's sessions.
   - The C(iet) backend is tested with recorded command output only, because no distribution
@@ -63,6 +66,13 @@ options:
     description: TCP port of the LIO portal.
     type: int
     default: 3260
+  mutual_chap:
+    description:
+      - With O(state=present), also give the target CHAP credentials of its own, which the
+        initiator checks (mutual CHAP). Turning it on or off on an existing export replaces its
+        ACL, so the attached host must log in again with the new settings.
+    type: bool
+    default: false
   force:
     description:
       - With O(state=present), move the export from another initiator to this one.
@@ -74,7 +84,7 @@ requirements:
   - "tgt: tgtd running and tgtadm"
   - "iet: ietd running and ietadm"
 notes:
-  - "Register the result with C(no_log: true): it carries the CHAP secret in RV(chap_password)."
+  - "Register the result with C(no_log: true): it carries the CHAP secrets in RV(chap_password) and RV(mutual_chap_password)."
   - In check mode a first export returns freshly generated credentials that are not stored.
 attributes:
   check_mode:
@@ -91,6 +101,26 @@ EXAMPLES = r"""
     host: compute1
     mountpoint: /dev/vdb
   register: export
+  no_log: true
+
+- name: Export myvolume to compute1 with mutual CHAP, and log compute1 in with both pairs
+  novavolume.lvm_iscsi.target_export:
+    volume: myvolume
+    initiator_iqn: iqn.1993-08.org.debian:01:compute1
+    mutual_chap: true
+  register: export
+  no_log: true
+
+- name: Log compute1 in, checking the target's credentials too
+  novavolume.lvm_iscsi.iscsi_session:
+    portal: 192.0.2.10
+    target: "{{ export.target_iqn }}"
+    lun: "{{ export.lun }}"
+    chap_username: "{{ export.chap_username }}"
+    chap_password: "{{ export.chap_password }}"
+    mutual_chap_username: "{{ export.mutual_chap_username }}"
+    mutual_chap_password: "{{ export.mutual_chap_password }}"
+  delegate_to: compute1
   no_log: true
 
 - name: Stop exporting it
@@ -122,6 +152,14 @@ chap_username:
 chap_password:
   description: CHAP secret of this attachment. Keep the task C(no_log).
   returned: state=present
+  type: str
+mutual_chap_username:
+  description: The target's CHAP user, which the initiator checks (mutual CHAP).
+  returned: state=present and mutual_chap=true
+  type: str
+mutual_chap_password:
+  description: The target's CHAP secret (mutual CHAP). Keep the task C(no_log).
+  returned: state=present and mutual_chap=true
   type: str
 actions:
   description: What was (or in check mode would be) done to the export.
@@ -174,23 +212,24 @@ def validate(params):
     return target_iqn
 
 
-def scrub(value, secret):
-    """`value` with every occurrence of `secret` masked (failed commands echo their argv)."""
+def scrub(value, secrets):
+    """`value` with every occurrence of each of `secrets` masked (failed commands echo their argv)."""
     if isinstance(value, dict):
-        return dict((key, scrub(item, secret)) for key, item in value.items())
+        return dict((key, scrub(item, secrets)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
-        return [scrub(item, secret) for item in value]
-    if isinstance(value, str) and secret:
-        return value.replace(secret, SECRET_MASK)
+        return [scrub(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, SECRET_MASK)
     return value
 
 
 def fail(module, result, **details):
-    """fail_json without the secret: a failure's output ends up in logs."""
-    secret = result.pop("chap_password", None)
+    """fail_json without the secrets: a failure's output ends up in logs."""
+    secrets = [secret for secret in (result.pop("chap_password", None), result.pop("mutual_chap_password", None)) if secret]
     result.pop("diff", None)
     details = dict(result, **details)
-    module.fail_json(**scrub(details, secret))
+    module.fail_json(**scrub(details, secrets))
 
 
 def set_tags(module, vg, volume, add, delete):
@@ -200,6 +239,29 @@ def set_tags(module, vg, volume, add, delete):
 
 def attachment_of(meta):
     return dict((key, meta[key]) for key in ATTACHMENT_KEYS if meta.get(key) is not None)
+
+
+def credentials(backend, current, target_iqn, initiator, volume, mutual):
+    """The CHAP credentials of this attachment: live, else saved, else new; mutual ones only if asked.
+
+    Reusing them makes a re-run change nothing, and an export put back after drift lets the
+    initiator's session recover by itself.
+    """
+    live = (current or {}).get("chap_users") or {}
+    live_mutual = (current or {}).get("mutual_users") or {}
+    saved = backend.saved_credentials(target_iqn, initiator) or {}
+    user, secret = live.get(initiator), backend.chap_secret(target_iqn, initiator) if initiator in live else None
+    if not (user and secret):
+        user, secret = (saved["chap_user"], saved["chap_password"]) if saved else new_chap_credentials(volume)
+    mutual_user = mutual_secret = None
+    if mutual:
+        mutual_user = live_mutual.get(initiator)
+        mutual_secret = backend.chap_secret(target_iqn, initiator, mutual=True) if mutual_user else None
+        if not (mutual_user and mutual_secret):
+            mutual_user, mutual_secret = (
+                (saved["mutual_user"], saved["mutual_password"]) if saved.get("mutual_user") else new_chap_credentials(volume, prefix="nvt")
+            )
+    return dict(chap_user=user, chap_password=secret, mutual_user=mutual_user, mutual_password=mutual_secret)
 
 
 def present(module, backend, target_iqn, volume_lv, result):
@@ -221,39 +283,36 @@ def present(module, backend, target_iqn, volume_lv, result):
             **result
         )
 
-    # Reuse the credentials of this attachment, live or saved, so that a re-run changes nothing
-    # and an export put back after drift lets the initiator's session recover by itself.
-    user = ((current or {}).get("chap_users") or {}).get(initiator)
-    secret = backend.chap_secret(target_iqn, initiator) if user else None
-    if not (user and secret):
-        user, secret = backend.saved_credentials(target_iqn, initiator) or new_chap_credentials(volume)
     spec = dict(
         iqn=target_iqn,
         device=volume_lv.get("path") or "/dev/%s/%s" % (vg, volume),
         initiator=initiator,
-        chap_user=user,
-        chap_password=secret,
         portal_address=params["portal_address"],
         portal_port=params["portal_port"],
+        **credentials(backend, current, target_iqn, initiator, volume, params["mutual_chap"])
     )
     actions = backend.plan(spec)
     desired = dict(
         attach_status="attached", attached_host=params["host"], attached_initiator=initiator, mountpoint=params["mountpoint"]
     )
     add, delete = volume_meta.tag_changes(volume_lv["tags"], desired)
-    after_export = dict(iqn=target_iqn, device=spec["device"], lun=backend.data_lun, acls=[initiator], chap_users={initiator: user})
+    after_export = dict(iqn=target_iqn, device=spec["device"], lun=backend.data_lun, acls=[initiator],
+                        chap_users={initiator: spec["chap_user"]},
+                        mutual_users={initiator: spec["mutual_user"]} if spec["mutual_user"] else {})
     result.update(
         changed=bool(actions or add or delete),
         actions=actions,
         device=spec["device"],
-        chap_username=user,
-        chap_password=secret,
+        chap_username=spec["chap_user"],
+        chap_password=spec["chap_password"],
         attachment=attachment_of(desired),
         diff=dict(
             before=dict(export=export_view(current), attachment=attachment_of(meta)),
             after=dict(export=export_view(after_export), attachment=attachment_of(desired)),
         ),
     )
+    if spec["mutual_user"]:
+        result.update(mutual_chap_username=spec["mutual_user"], mutual_chap_password=spec["mutual_password"])
     if module.check_mode:
         return
     backend.ensure_export(spec)
@@ -311,6 +370,7 @@ def main():
             target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
             portal_address=dict(type="str", default="0.0.0.0"),
             portal_port=dict(type="int", default=3260),
+            mutual_chap=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
             lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),

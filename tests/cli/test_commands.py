@@ -116,6 +116,14 @@ def test_attach_runs_the_playbook_with_the_lv_name(cli):
     assert (out["serverId"], out["device"], out["changed"]) == ("compute1", "/dev/vdb", True)
 
 
+def test_attach_with_mutual_chap_asks_the_playbook_for_it(cli):
+    run = cli(["volume-attach", "compute1", "1", "/dev/vdb", "--mutual-chap", "--json"],
+              [LIST_AVAILABLE, ("playbook", "volume_attach.yml", "attach")])
+    assert run.code == 0
+    assert run.calls[1] == ("playbook", "volume_attach.yml",
+                            dict(volume="volume-00000001", instance="compute1", mountpoint="/dev/vdb", mutual_chap=True))
+
+
 def test_attach_of_a_volume_in_use_elsewhere_is_refused(cli):
     run = cli(["volume-attach", "compute2", "1", "/dev/vdc"], [LIST_IN_USE])
     assert run.code == 1

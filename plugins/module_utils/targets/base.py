@@ -4,19 +4,25 @@
 """What every iSCSI target backend shares: the export model, planning, diff views, files.
 
 An export is one target `<prefix>:<volume>` with one LUN backed by the volume's block device and
-an ACL for exactly one initiator, which logs in with CHAP credentials of its own. A backend
+an ACL for exactly one initiator, which logs in with CHAP credentials of its own; with mutual
+CHAP the target proves itself to the initiator with a second pair of credentials. A backend
 (lio, tgt, iet: one file each) only knows how to read its exports and how to apply three
 primitives; deciding what to change, and in which order, happens once, here.
 
 Backend interface (what target_export and other callers use):
-    exports()                       -> {target_iqn: {iqn, device, lun, acls, chap_users}}
+    exports()                       -> {target_iqn: {iqn, device, lun, acls, chap_users, mutual_users}}
     sessions(iqn)                   -> initiator IQNs logged in to the target now
-    chap_secret(iqn, initiator)     -> the initiator's CHAP password as live now, or None
-    saved_credentials(iqn, initiator) -> (user, secret) from the saved configuration, or None
+    chap_secret(iqn, initiator, mutual=False)
+                                    -> the initiator's CHAP password (with mutual, the target's
+                                       password for that initiator) as live now, or None
+    saved_credentials(iqn, initiator) -> {chap_user, chap_password, mutual_user, mutual_password}
+                                       from the saved configuration (mutual ones None when the
+                                       saved export has no mutual CHAP), or None
     plan(spec)                      -> list of actions ensure_export(spec) would take ([] = none)
     ensure_export(spec)             -> the actions taken (the same list as plan)
     remove_export(iqn, force=False) -> True if something was removed
-A spec is a dict: iqn, device, initiator, chap_user, chap_password, portal_address, portal_port.
+A spec is a dict: iqn, device, initiator, chap_user, chap_password, mutual_user, mutual_password
+(both None without mutual CHAP), portal_address, portal_port.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,13 +48,13 @@ class BackendError(Exception):
     """A backend cannot do what was asked; the message is meant for the user."""
 
 
-def new_chap_credentials(volume):
-    """A fresh CHAP user and secret for one attachment.
+def new_chap_credentials(volume, prefix="nv"):
+    """A fresh CHAP user and secret for one attachment (prefix "nvt": the target's, for mutual CHAP).
 
     The user name carries the volume name (readable in target listings) and a random part, so
     that accounts never collide in backends where they are global (tgt, iet).
     """
-    user = "nv-%s-%s" % (volume[:40], secrets.token_hex(4))
+    user = "%s-%s-%s" % (prefix, volume[:40], secrets.token_hex(4))
     secret = "".join(secrets.choice(_SECRET_ALPHABET) for _position in range(SECRET_LENGTH))
     return user, secret
 
@@ -107,10 +113,13 @@ class LocalFiles:
 
 
 def export_view(export, secret_known=True):
-    """An export as shown in a diff: ACL set, LUN, device, CHAP user; the secret is masked."""
+    """An export as shown in a diff: ACL set, LUN, device, CHAP users; the secrets are masked.
+
+    The mutual CHAP users appear only where the export has them.
+    """
     if export is None:
         return {}
-    return dict(
+    view = dict(
         iqn=export["iqn"],
         device=export.get("device"),
         lun=export.get("lun"),
@@ -118,6 +127,9 @@ def export_view(export, secret_known=True):
         chap_users=dict(export.get("chap_users") or {}),
         chap_secret=SECRET_MASK if secret_known and export.get("chap_users") else None,
     )
+    if export.get("mutual_users"):
+        view["mutual_users"] = dict(export["mutual_users"])
+    return view
 
 
 class TargetBackend:
@@ -138,11 +150,11 @@ class TargetBackend:
     def sessions(self, iqn):
         raise NotImplementedError
 
-    def chap_secret(self, iqn, initiator):
+    def chap_secret(self, iqn, initiator, mutual=False):
         raise NotImplementedError
 
     def saved_credentials(self, iqn, initiator):
-        """(user, secret) of `initiator` in the saved configuration of `iqn`, or None.
+        """The credentials of `initiator` in the saved configuration of `iqn`, or None.
 
         Used when the live export lost them (removed by hand): putting the same credentials
         back lets the initiator's own session recovery log in again by itself.
@@ -236,4 +248,6 @@ class TargetBackend:
             sorted(current.get("acls") or []) == [initiator]
             and (current.get("chap_users") or {}).get(initiator) == spec["chap_user"]
             and self.chap_secret(spec["iqn"], initiator) == spec["chap_password"]
+            and (current.get("mutual_users") or {}).get(initiator) == spec.get("mutual_user")
+            and (spec.get("mutual_user") is None or self.chap_secret(spec["iqn"], initiator, mutual=True) == spec["mutual_password"])
         )

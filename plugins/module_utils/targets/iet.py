@@ -77,11 +77,18 @@ def conf_blocks(text):
 
 
 def render_block(spec):
+    outgoing = ["    OutgoingUser %s %s" % (spec["mutual_user"], spec["mutual_password"])] if spec.get("mutual_user") else []
     return [
         "Target %s" % spec["iqn"],
         "    IncomingUser %s %s" % (spec["chap_user"], spec["chap_password"]),
+    ] + outgoing + [
         "    Lun 0 Path=%s,Type=blockio" % spec["device"],
     ]
+
+
+def _users(lines, kind):
+    """(user, secret) of every `kind` line (IncomingUser, OutgoingUser) of a target's block."""
+    return [tuple(line.split()[1:]) for line in lines or [] if line.split()[:1] == [kind] and len(line.split()) == 3]
 
 
 def _replace_line(text, iqn, line):
@@ -121,7 +128,9 @@ class IetBackend(TargetBackend):
             iqn = target["name"]
             luns = dict((int(lun["lun"]), lun.get("path")) for lun in target["children"] if "lun" in lun)
             lun = min(luns) if luns else None
-            users = [line.split()[1] for line in self._conf_block(iqn) or [] if line.split()[:1] == ["IncomingUser"]]
+            block = self._conf_block(iqn)
+            users = [user for user, _secret in _users(block, "IncomingUser")]
+            outgoing = [user for user, _secret in _users(block, "OutgoingUser")]
             acls = allowed.get(iqn, [])
             exports[iqn] = dict(
                 iqn=iqn,
@@ -129,8 +138,10 @@ class IetBackend(TargetBackend):
                 lun=lun,
                 acls=acls,
                 chap_users=dict((acl, users[0]) for acl in acls if users),
+                mutual_users=dict((acl, outgoing[0]) for acl in acls if outgoing),
                 tid=target["tid"],
                 accounts=users,
+                outgoing=outgoing,
             )
         return exports
 
@@ -143,22 +154,22 @@ class IetBackend(TargetBackend):
     def sessions(self, iqn):
         return sorted(set(session["initiator"] for session in self._sessions(iqn)))
 
-    def chap_secret(self, iqn, initiator):
-        user = ((self.export(iqn) or {}).get("chap_users") or {}).get(initiator)
-        for line in self._conf_block(iqn) or []:
-            words = line.split()
-            if words[:2] == ["IncomingUser", user] and len(words) == 3:
-                return words[2]
+    def chap_secret(self, iqn, initiator, mutual=False):
+        user = ((self.export(iqn) or {}).get("mutual_users" if mutual else "chap_users") or {}).get(initiator)
+        for name, secret in _users(self._conf_block(iqn), "OutgoingUser" if mutual else "IncomingUser"):
+            if name == user:
+                return secret
         return None
 
     def saved_credentials(self, iqn, initiator):
         if self._allowed().get(iqn) != [initiator]:
             return None
-        for line in self._conf_block(iqn) or []:
-            words = line.split()
-            if words[:1] == ["IncomingUser"] and len(words) == 3:
-                return words[1], words[2]
-        return None
+        block = self._conf_block(iqn)
+        users, outgoing = _users(block, "IncomingUser"), _users(block, "OutgoingUser")
+        if not users:
+            return None
+        mutual_user, mutual_password = outgoing[0] if outgoing else (None, None)
+        return dict(chap_user=users[0][0], chap_password=users[0][1], mutual_user=mutual_user, mutual_password=mutual_password)
 
     def persisted(self, spec):
         return (
@@ -184,6 +195,11 @@ class IetBackend(TargetBackend):
             "op tid user params", op="new", tid=tid, user=True,
             params="IncomingUser=%s,Password=%s" % (spec["chap_user"], spec["chap_password"]),
         )
+        if spec.get("mutual_user"):
+            self.ietadm.run(
+                "op tid user params", op="new", tid=tid, user=True,
+                params="OutgoingUser=%s,Password=%s" % (spec["mutual_user"], spec["mutual_password"]),
+            )
 
     def _write_allow(self, iqn, initiator):
         line = None if initiator is None else "%s %s" % (iqn, initiator)
@@ -192,6 +208,8 @@ class IetBackend(TargetBackend):
     def _set_acl(self, spec, current):
         for user in current["accounts"]:
             self.ietadm.run("op tid user params", op="delete", tid=current["tid"], user=True, params="IncomingUser=%s" % user)
+        for user in current["outgoing"]:
+            self.ietadm.run("op tid user params", op="delete", tid=current["tid"], user=True, params="OutgoingUser=%s" % user)
         for session in self._sessions(spec["iqn"]):
             self.ietadm.run("op tid sid cid", op="delete", tid=current["tid"], sid=session["sid"], cid=0)
         self._add_user(current["tid"], spec)

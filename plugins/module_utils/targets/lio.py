@@ -9,7 +9,8 @@ is saved with rtslib's own save_to_file() (/etc/rtslib-fb-target/saveconfig.json
 rtslib-fb-targetctl.service restores at boot; the file holds CHAP secrets and is kept 0600.
 
 Every target gets TPG 1 with authentication on, no generated (demo mode) ACLs, discovery only
-for initiators that have an ACL, and one NodeACL with per-ACL CHAP for the attaching initiator.
+for initiators that have an ACL, and one NodeACL with per-ACL CHAP for the attaching initiator
+(with mutual CHAP, also the target's user and password in that NodeACL).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -77,6 +78,7 @@ class LioBackend(TargetBackend):
                 lun=lun.lun if lun is not None else None,
                 acls=sorted(acl.node_wwn for acl in acls),
                 chap_users=dict((acl.node_wwn, acl.chap_userid) for acl in acls if acl.chap_userid),
+                mutual_users=dict((acl.node_wwn, acl.chap_mutual_userid) for acl in acls if acl.chap_mutual_userid),
             )
         return exports
 
@@ -87,12 +89,12 @@ class LioBackend(TargetBackend):
             return []
         return sorted(acl.node_wwn for acl in tpg.node_acls if acl.session)
 
-    def chap_secret(self, iqn, initiator):
+    def chap_secret(self, iqn, initiator, mutual=False):
         target = self._targets().get(iqn)
         tpg = self._tpg(target) if target is not None else None
         for acl in tpg.node_acls if tpg is not None else []:
             if acl.node_wwn == initiator:
-                return acl.chap_password or None
+                return (acl.chap_mutual_password if mutual else acl.chap_password) or None
         return None
 
     def _saved(self):
@@ -112,12 +114,18 @@ class LioBackend(TargetBackend):
         for tpg in target.get("tpgs", []):
             for acl in tpg.get("node_acls", []):
                 if acl.get("node_wwn") == initiator and acl.get("chap_userid") and acl.get("chap_password"):
-                    return acl["chap_userid"], acl["chap_password"]
+                    mutual = acl.get("chap_mutual_userid") and acl.get("chap_mutual_password")
+                    return dict(
+                        chap_user=acl["chap_userid"],
+                        chap_password=acl["chap_password"],
+                        mutual_user=acl["chap_mutual_userid"] if mutual else None,
+                        mutual_password=acl["chap_mutual_password"] if mutual else None,
+                    )
         return None
 
     def persisted(self, spec):
         """The saved file must exist, be private, and hold this target as it is live: a TPG with a
-        LUN on spec's device and the initiator's ACL with its CHAP user. Matched by value, never as
+        LUN on spec's device and the initiator's ACL with its CHAP users. Matched by value, never as
         text (the target of vol1 is part of the name of vol10's)."""
         if self.files.mode(self.save_file) != 0o600:
             return False
@@ -130,6 +138,7 @@ class LioBackend(TargetBackend):
         for tpg in target.get("tpgs", []):
             has_lun = any(devices.get(lun.get("storage_object")) == spec["device"] for lun in tpg.get("luns", []))
             has_acl = any(acl.get("node_wwn") == spec["initiator"] and acl.get("chap_userid") == spec["chap_user"]
+                          and (acl.get("chap_mutual_userid") or None) == spec.get("mutual_user")
                           for acl in tpg.get("node_acls", []))
             if has_lun and has_acl:
                 return True
@@ -164,6 +173,9 @@ class LioBackend(TargetBackend):
         acl = self.rts.NodeACL(tpg, spec["initiator"], mode="create")
         acl.chap_userid = spec["chap_user"]
         acl.chap_password = spec["chap_password"]
+        if spec.get("mutual_user"):
+            acl.chap_mutual_userid = spec["mutual_user"]
+            acl.chap_mutual_password = spec["mutual_password"]
         tpg_lun = sorted(tpg.luns, key=lambda item: item.lun)[0]
         self.rts.MappedLUN(acl, self.data_lun, tpg_lun)
 

@@ -4,7 +4,8 @@
 """The SCSI target framework (tgtd), driven with tgtadm and persisted under /etc/tgt/conf.d.
 
 tgt always puts its controller at LUN 0, so the volume is LUN 1 (as with Cinder's tgt driver).
-CHAP accounts are global in tgt: each attachment gets its own account, bound to its target.
+CHAP accounts are global in tgt: each attachment gets its own account, bound to its target (and,
+with mutual CHAP, a second one bound as the target's outgoing account).
 The live state comes from `tgtadm --mode target --op show`; /etc/tgt/conf.d/<volume>.conf
 (mode 0600, it holds the CHAP secret) is what tgt.service loads at boot, and is where the
 secret is read back from so that a re-run reuses it. tgtd listens on every address, so the
@@ -28,11 +29,12 @@ CONF_TEMPLATE = """# Managed by novavolume.lvm_iscsi.target_export: changes made
     backing-store %(device)s
     initiator-name %(initiator)s
     incominguser %(chap_user)s %(chap_password)s
-</target>
+%(outgoing)s</target>
 """
 
 _TARGET = re.compile(r"^Target (\d+): (\S+)$")
 _INCOMING = re.compile(r"^\s*incominguser\s+(\S+)\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+_OUTGOING = re.compile(r"^\s*outgoinguser\s+(\S+)\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 def tgtadm_runner(module):
@@ -51,6 +53,7 @@ def tgtadm_runner(module):
             password=fmt.opt_val("--password"),
             sid=fmt.opt_val("--sid"),
             cid=fmt.opt_val("--cid"),
+            outgoing=fmt.fixed("--outgoing"),
             force=fmt.fixed("--force"),
         ),
         fixed_args=["--lld", "iscsi"],
@@ -58,7 +61,7 @@ def tgtadm_runner(module):
 
 
 def parse_targets(out):
-    """`tgtadm --mode target --op show` -> {iqn: {tid, luns: {n: path}, nexus, accounts, acls}}.
+    """`tgtadm --mode target --op show` -> {iqn: {tid, luns: {n: path}, nexus, accounts, outgoing, acls}}.
 
     nexus is a list of logged-in sessions: {sid, initiator, cids}.
     """
@@ -66,7 +69,7 @@ def parse_targets(out):
     for line in out.splitlines():
         match = _TARGET.match(line)
         if match:
-            target = dict(tid=int(match.group(1)), iqn=match.group(2), luns={}, nexus=[], accounts=[], acls=[])
+            target = dict(tid=int(match.group(1)), iqn=match.group(2), luns={}, nexus=[], accounts=[], outgoing=[], acls=[])
             targets[target["iqn"]] = target
             section = None
             continue
@@ -89,7 +92,9 @@ def parse_targets(out):
         elif section == "I_T nexus information" and text.startswith("Connection:") and target["nexus"]:
             target["nexus"][-1]["cids"].append(int(text.split(":", 1)[1]))
         elif section == "Account information" and indent == 8:
-            if not text.endswith("(outgoing)"):
+            if text.endswith("(outgoing)"):
+                target["outgoing"].append(text[:-len("(outgoing)")].strip())
+            else:
                 target["accounts"].append(text)
         elif section == "ACL information" and indent == 8:
             target["acls"].append(text)
@@ -97,7 +102,8 @@ def parse_targets(out):
 
 
 def render_conf(spec):
-    return CONF_TEMPLATE % spec
+    outgoing = "    outgoinguser %(mutual_user)s %(mutual_password)s\n" % spec if spec.get("mutual_user") else ""
+    return CONF_TEMPLATE % dict(spec, outgoing=outgoing)
 
 
 class TgtBackend(TargetBackend):
@@ -138,14 +144,17 @@ class TgtBackend(TargetBackend):
             # Accounts belong to the target, not to an ACL entry; with our one-initiator ACL
             # they are that initiator's.
             account = target["accounts"][0] if target["accounts"] else None
+            outgoing = target["outgoing"][0] if target["outgoing"] else None
             exports[iqn] = dict(
                 iqn=iqn,
                 device=target["luns"].get(lun),
                 lun=lun,
                 acls=sorted(target["acls"]),
                 chap_users=dict((acl, account) for acl in target["acls"] if account),
+                mutual_users=dict((acl, outgoing) for acl in target["acls"] if outgoing),
                 tid=target["tid"],
                 accounts=list(target["accounts"]),
+                outgoing=list(target["outgoing"]),
                 nexus=list(target["nexus"]),
             )
         return exports
@@ -154,10 +163,10 @@ class TgtBackend(TargetBackend):
         target = self._targets().get(iqn)
         return sorted(set(session["initiator"] for session in target["nexus"])) if target else []
 
-    def chap_secret(self, iqn, initiator):
+    def chap_secret(self, iqn, initiator, mutual=False):
         export = self.export(iqn)
-        user = (export or {}).get("chap_users", {}).get(initiator)
-        for name, secret in _INCOMING.findall(self.files.read(self.conf_path(iqn)) or ""):
+        user = (export or {}).get("mutual_users" if mutual else "chap_users", {}).get(initiator)
+        for name, secret in (_OUTGOING if mutual else _INCOMING).findall(self.files.read(self.conf_path(iqn)) or ""):
             if name == user:
                 return secret
         return None
@@ -165,8 +174,11 @@ class TgtBackend(TargetBackend):
     def saved_credentials(self, iqn, initiator):
         text = self.files.read(self.conf_path(iqn)) or ""
         names = re.findall(r"^\s*initiator-name\s+(\S+)\s*$", text, re.MULTILINE)
-        users = _INCOMING.findall(text)
-        return users[0] if names == [initiator] and users else None
+        users, outgoing = _INCOMING.findall(text), _OUTGOING.findall(text)
+        if names != [initiator] or not users:
+            return None
+        mutual_user, mutual_password = outgoing[0] if outgoing else (None, None)
+        return dict(chap_user=users[0][0], chap_password=users[0][1], mutual_user=mutual_user, mutual_password=mutual_password)
 
     def persisted(self, spec):
         path = self.conf_path(spec["iqn"])
@@ -188,21 +200,24 @@ class TgtBackend(TargetBackend):
 
     def _bind(self, tid, spec):
         self._change("mode op tid initiator_name", mode="target", op="bind", tid=tid, initiator_name=spec["initiator"])
-        self._new_account(spec)
+        self._new_account(spec["chap_user"], spec["chap_password"])
         self._change("mode op tid user", mode="account", op="bind", tid=tid, user=spec["chap_user"])
+        if spec.get("mutual_user"):
+            self._new_account(spec["mutual_user"], spec["mutual_password"])
+            self._change("mode op tid user outgoing", mode="account", op="bind", tid=tid, user=spec["mutual_user"], outgoing=True)
 
-    def _new_account(self, spec):
+    def _new_account(self, user, password):
         # Accounts outlive their targets in tgtd: one left behind by a target deleted outside this
         # module (by hand, or a run that died between two commands) is replaced, so that the
         # secret in use is the one saved with the export.
-        values = dict(mode="account", op="new", user=spec["chap_user"], password=spec["chap_password"])
+        values = dict(mode="account", op="new", user=user, password=password)
         self._shown = None
         rc, out, err = self.tgtadm.run("mode op user password", check=False, **values)
         if rc == 0:
             return
         if "already exists" not in err:
             raise CommandError(self.tgtadm.argv("mode op user password", **values), rc, out, err)
-        self._change("mode op user", mode="account", op="delete", user=spec["chap_user"])
+        self._change("mode op user", mode="account", op="delete", user=user)
         self._change("mode op user password", **values)
 
     def _set_acl(self, spec, current):
@@ -215,6 +230,9 @@ class TgtBackend(TargetBackend):
         for user in current["accounts"]:
             self._change("mode op tid user", mode="account", op="unbind", tid=tid, user=user)
             self._change("mode op user", mode="account", op="delete", user=user)
+        for user in current["outgoing"]:
+            self._change("mode op tid user outgoing", mode="account", op="unbind", tid=tid, user=user, outgoing=True)
+            self._change("mode op user", mode="account", op="delete", user=user)
         self._bind(tid, spec)
 
     def _delete(self, iqn, force):
@@ -224,7 +242,7 @@ class TgtBackend(TargetBackend):
         if force:
             self._drop_sessions(current["tid"], current["nexus"])
         self._change("mode op force tid", mode="target", op="delete", force=force, tid=current["tid"])
-        for user in current["accounts"]:
+        for user in current["accounts"] + current["outgoing"]:
             self._change("mode op user", mode="account", op="delete", user=user)
 
     def _save(self, spec=None, removed_iqn=None):

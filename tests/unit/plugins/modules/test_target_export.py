@@ -11,6 +11,7 @@ from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_ca
 
 HERE = pathlib.Path(__file__).parent
 NEW_CREDENTIALS = ("nv-myvolume-5e6f7a8b", "Hn3bC6dF1gJ5kM8s")
+NEW_MUTUAL_CREDENTIALS = ("nvt-myvolume-9c8d7e6f", "Wm4nQ7rS2tV5xY8zA3bC6dE9fG1hJ4kL")
 
 
 class FakeFiles:
@@ -41,7 +42,7 @@ class FakeFiles:
 def run_case(case, extra_patches=()):
     files = FakeFiles(case.get("files"))
     with mock.patch.object(base, "LocalFiles", lambda: files), mock.patch.object(
-        target_export, "new_chap_credentials", lambda volume: NEW_CREDENTIALS
+        target_export, "new_chap_credentials", lambda volume, prefix="nv": NEW_CREDENTIALS if prefix == "nv" else NEW_MUTUAL_CREDENTIALS
     ):
         for patch in extra_patches:
             patch.start()
@@ -61,4 +62,4 @@ def test_target_export_tgt(case):
     if result.get("failed"):
         # A failure never carries the secret: neither in its fields nor in a failed command's argv.
         shown = dict((key, value) for key, value in result.items() if key != "_commands_ran")
-        assert NEW_CREDENTIALS[1] not in repr(shown)
+        assert NEW_CREDENTIALS[1] not in repr(shown) and NEW_MUTUAL_CREDENTIALS[1] not in repr(shown)

@@ -17,6 +17,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.modules import target_expo
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import run_module
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_target_export import (
     NEW_CREDENTIALS,
+    NEW_MUTUAL_CREDENTIALS,
     FakeFiles,
 )
 
@@ -92,6 +93,7 @@ def fake_rtslib(files):
     class NodeACL:
         def __init__(self, tpg, wwn, mode="any"):
             self.tpg, self.node_wwn, self.chap_userid, self.chap_password = tpg, wwn, "", ""
+            self.chap_mutual_userid, self.chap_mutual_password = "", ""
             self.session, self.mapped_luns = None, []
             tpg.node_acls.append(self)
 
@@ -115,7 +117,8 @@ def fake_rtslib(files):
                     dict(wwn=t.wwn, fabric="iscsi", tpgs=[
                         dict(tag=tpg.tag, luns=[dict(index=lun.lun, storage_object="/backstores/block/" + lun.storage_object.name)
                                                 for lun in tpg.luns],
-                             node_acls=[dict(node_wwn=a.node_wwn, chap_userid=a.chap_userid, chap_password=a.chap_password)
+                             node_acls=[dict(node_wwn=a.node_wwn, chap_userid=a.chap_userid, chap_password=a.chap_password,
+                                             chap_mutual_userid=a.chap_mutual_userid, chap_mutual_password=a.chap_mutual_password)
                                         for a in tpg.node_acls])
                         for tpg in t.tpgs])
                     for t in state.targets
@@ -152,10 +155,13 @@ class Lab:
         self.files = FakeFiles()
         self.rts = fake_rtslib(self.files)
 
-    def run(self, args, commands, check=False, diff=False, credentials=NEW_CREDENTIALS):
+    def run(self, args, commands, check=False, diff=False, credentials=NEW_CREDENTIALS, mutual=NEW_MUTUAL_CREDENTIALS):
+        def new_credentials(volume, prefix="nv"):
+            return credentials if prefix == "nv" else mutual
+
         with mock.patch.object(lio, "import_rtslib", lambda module: self.rts), mock.patch.object(
             base, "LocalFiles", lambda: self.files
-        ), mock.patch.object(target_export, "new_chap_credentials", lambda volume: credentials):
+        ), mock.patch.object(target_export, "new_chap_credentials", new_credentials):
             return run_module(target_export, args, commands, check_mode=check, diff=diff)
 
     def attach_c1(self):
@@ -320,3 +326,47 @@ def test_missing_rtslib_fails_with_a_clear_message():
 def test_bad_input_fails_before_anything_runs(bad):
     result = run_module(target_export, dict(PRESENT, **bad), [])
     assert result["failed"] and "invalid" in result["msg"]
+
+
+MUTUAL = dict(PRESENT, mutual_chap=True)
+
+
+def test_mutual_chap_gives_the_target_credentials_of_its_own_and_a_rerun_keeps_them():
+    lab = Lab()
+    result = lab.run(MUTUAL, [lvs(), lvchange(add=ATTACHED_C1)], diff=True)
+    assert (result["mutual_chap_username"], result["mutual_chap_password"]) == NEW_MUTUAL_CREDENTIALS
+    assert result["diff"]["after"]["export"]["mutual_users"] == {C1: NEW_MUTUAL_CREDENTIALS[0]}
+    (acl,) = lab.tpg().node_acls
+    assert (acl.chap_userid, acl.chap_password) == NEW_CREDENTIALS
+    assert (acl.chap_mutual_userid, acl.chap_mutual_password) == NEW_MUTUAL_CREDENTIALS
+    (saved_acl,) = json.loads(lab.files.files[SAVE][0])["targets"][0]["tpgs"][0]["node_acls"]
+    assert saved_acl["chap_mutual_userid"] == NEW_MUTUAL_CREDENTIALS[0]
+    for check in (False, True):
+        again = lab.run(MUTUAL, [lvs(ATTACHED_C1)], check=check, mutual=("nvt-myvolume-00000000", "NotTheLiveOne"))
+        assert not again["changed"] and again["actions"] == [], again
+        assert (again["mutual_chap_username"], again["mutual_chap_password"]) == NEW_MUTUAL_CREDENTIALS
+
+
+def test_mutual_chap_turned_on_then_off_replaces_the_acl_and_keeps_the_initiator_credentials():
+    lab = Lab()
+    lab.attach_c1()
+    on = lab.run(MUTUAL, [lvs(ATTACHED_C1)])
+    assert on["changed"] and on["actions"] == ["replace ACL", "save configuration"]
+    (acl,) = lab.tpg().node_acls
+    assert (acl.chap_userid, acl.chap_password, acl.chap_mutual_userid) == NEW_CREDENTIALS + (NEW_MUTUAL_CREDENTIALS[0],)
+    off = lab.run(PRESENT, [lvs(ATTACHED_C1)])
+    assert off["changed"] and off["actions"] == ["replace ACL", "save configuration"]
+    assert "mutual_chap_password" not in off
+    (acl,) = lab.tpg().node_acls
+    assert (acl.chap_userid, acl.chap_password, acl.chap_mutual_userid) == NEW_CREDENTIALS + ("",)
+
+
+def test_mutual_acl_removed_by_hand_comes_back_with_the_saved_credentials():
+    lab = Lab()
+    lab.run(MUTUAL, [lvs(), lvchange(add=ATTACHED_C1)])
+    lab.tpg().node_acls[0].delete()
+    result = lab.run(MUTUAL, [lvs(ATTACHED_C1)], credentials=("nv-myvolume-ffffffff", "NotTheSavedOne00"),
+                     mutual=("nvt-myvolume-ffffffff", "NotTheSavedOne11"))
+    assert result["actions"] == ["replace ACL", "save configuration"]
+    (acl,) = lab.tpg().node_acls
+    assert (acl.chap_mutual_userid, acl.chap_mutual_password) == NEW_MUTUAL_CREDENTIALS

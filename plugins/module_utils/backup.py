@@ -645,6 +645,7 @@ class VolumeBackup:
         # what this run created, undone in reverse by cleanup()
         self.snapshot_created = False
         self.mapped = []  # kpartx map names
+        self.maps_interrupted = False  # stopped while kpartx made the maps: their names are unknown
         self.mounts = TemporaryMounts(module, self.mount_root)
         self.files = []  # final files written before the run failed
         self.temp = None
@@ -666,10 +667,21 @@ class VolumeBackup:
                 % (self.vg["name"], human_size(size), self.lv["name"], human_size(self.vg.get("free"))))
 
     def create_snapshot(self, size):
-        lvm.lvcreate_runner(self.module).run(
-            "yes snapshot size_bytes name tags vg", yes=True, snapshot=True, size_bytes=size,
-            name=self.snapshot, tags=[SNAPSHOT_TAG], vg="%s/%s" % (self.vg["name"], self.lv["name"]))
+        try:
+            lvm.lvcreate_runner(self.module).run(
+                "yes snapshot size_bytes name tags vg", yes=True, snapshot=True, size_bytes=size,
+                name=self.snapshot, tags=[SNAPSHOT_TAG], vg="%s/%s" % (self.vg["name"], self.lv["name"]))
+        except Terminated:
+            # Stopped while lvcreate ran: lvcreate goes on by itself and may still make the
+            # snapshot. lvs waits for it (the volume group's lock); the clean-up removes it then.
+            self.snapshot_created = self.snapshot_exists()
+            raise
         self.snapshot_created = True
+
+    def snapshot_exists(self):
+        rc, out, _err = lvm.lvs_runner(self.module).run("json bytes fields vg", check=False, json=True, bytes=True,
+                                                        fields=lvm.LV_FIELDS, vg=self.snapshot_lv)
+        return rc == 0 and bool(lvm.parse_lvs(out))
 
     def probe(self, device):
         rc, out, _err = blkid_runner(self.module).run("probe export device", probe=True, export=True,
@@ -685,9 +697,13 @@ class VolumeBackup:
             raise BackupError("%s holds neither a partition table nor a file system we know; nothing to back up"
                               % self.lv["name"])
         _rc, dump, _err = sfdisk_runner(self.module).run("dump device", dump=True, device=self.snapshot_device)
-        _rc, out, _err = kpartx_runner(self.module).run(
-            "add verbose delimiter device", add=True, verbose=True, delimiter=BACKUP_DELIMITER,
-            device=self.snapshot_device)
+        try:
+            _rc, out, _err = kpartx_runner(self.module).run(
+                "add verbose delimiter device", add=True, verbose=True, delimiter=BACKUP_DELIMITER,
+                device=self.snapshot_device)
+        except Terminated:
+            self.maps_interrupted = True  # as with lvcreate: the maps kpartx still makes go too
+            raise
         maps = parse_kpartx_maps(out, BACKUP_DELIMITER)
         self.mapped = [name for name, _number in maps]
         filesystems = []
@@ -855,7 +871,7 @@ class VolumeBackup:
                     leftovers.append("%s: %s" % (path, error))
             self.entry["archive"] = None
         leftovers.extend(self.mounts.release())
-        if self.mapped:
+        if self.mapped or self.maps_interrupted:
             leftovers.extend(remove_partition_maps(self.module, self.snapshot_device, BACKUP_DELIMITER, self.mapped))
         if self.snapshot_created:
             try:

@@ -114,6 +114,7 @@ class Restore:
         self.tag = RESTORED_TAG + manifest["checksum"]
         self.created = False
         self.mapped = []
+        self.maps_interrupted = False  # stopped while kpartx made the maps: their names are unknown
         self.mounts = backup.TemporaryMounts(module, self.mount_root)
 
     def plan(self, vg, lvs):
@@ -150,9 +151,15 @@ class Restore:
     def create_volume(self):
         meta = dict(display_name=self.options.get("display_name") or "restore of %s" % self.manifest["volume"],
                     created_at=backup.iso(backup.utc_now()))
-        lvm.lvcreate_runner(self.module).run("yes wipe size_bytes name tags vg", yes=True, wipe=True,
-                                             size_bytes=self.size, name=self.name, tags=volume_meta.encode(meta),
-                                             vg=self.vg_name)
+        try:
+            lvm.lvcreate_runner(self.module).run("yes wipe size_bytes name tags vg", yes=True, wipe=True,
+                                                 size_bytes=self.size, name=self.name, tags=volume_meta.encode(meta),
+                                                 vg=self.vg_name)
+        except backup.Terminated:
+            # Stopped while lvcreate ran: lvcreate goes on by itself and may still make the volume
+            # (lvs waits for it, on the volume group's lock); the clean-up removes it then.
+            self.created = any(lv["name"] == self.name for lv in lvm.read_lvs(self.module, self.vg_name))
+            raise
         self.created = True
 
     def lay_out(self):
@@ -164,9 +171,13 @@ class Restore:
         backup.sfdisk_runner(self.module).run(
             "wipe quiet no_reread device", data=backup.sanitize_partition_dump(layout["partition_table"]),
             wipe="always", quiet=True, no_reread=True, device=self.device)
-        _rc, out, _err = backup.kpartx_runner(self.module).run(
-            "add verbose delimiter device", add=True, verbose=True, delimiter=backup.RESTORE_DELIMITER,
-            device=self.device)
+        try:
+            _rc, out, _err = backup.kpartx_runner(self.module).run(
+                "add verbose delimiter device", add=True, verbose=True, delimiter=backup.RESTORE_DELIMITER,
+                device=self.device)
+        except backup.Terminated:
+            self.maps_interrupted = True  # as with lvcreate: the maps kpartx still makes go too
+            raise
         maps = dict((number, name) for name, number in backup.parse_kpartx_maps(out, backup.RESTORE_DELIMITER))
         self.mapped = [maps[number] for number in sorted(maps)]
         pairs = []
@@ -195,7 +206,7 @@ class Restore:
 
     def cleanup(self, failed):
         leftovers = self.mounts.release()
-        if self.mapped:
+        if self.mapped or self.maps_interrupted:
             leftovers.extend(backup.remove_partition_maps(self.module, self.device, backup.RESTORE_DELIMITER,
                                                           self.mapped))
         if failed and self.created:

@@ -67,6 +67,10 @@ class ArgFormat:
         return lambda values: [word for value in (values or []) for word in (option, str(value))]
 
 
+# The rc a command that could not be started at all is reported with (as a shell reports it).
+COULD_NOT_RUN = 127
+
+
 class CommandError(Exception):
     """A command failed; carries what is needed for a clear `msg` and fail_json fields."""
 
@@ -109,9 +113,15 @@ class CommandRunner:
     def run(self, args_order, data=None, check=True, **values):
         """Run the command; return (rc, out, err). With check, an rc outside benign_rcs raises."""
         argv = self.argv(args_order, **values)
-        rc, out, err = self.module.run_command(
-            argv, data=data, environ_update={"LANG": "C", "LC_ALL": "C"}, check_rc=False
-        )
+        try:
+            # handle_exceptions=False: AnsibleModule would turn any exception raised while the
+            # command runs into fail_json("Error executing command."), among them the one a stop
+            # signal's handler raises, and a run stopped that way would skip its clean-up.
+            rc, out, err = self.module.run_command(
+                argv, data=data, environ_update={"LANG": "C", "LC_ALL": "C"}, check_rc=False, handle_exceptions=False
+            )
+        except OSError as error:
+            raise CommandError(argv, COULD_NOT_RUN, "", str(error))
         if check and rc not in self.benign_rcs:
             raise CommandError(argv, rc, out, err)
         return rc, out, err

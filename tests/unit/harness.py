@@ -3,7 +3,8 @@
 A test case (kept in a YAML file beside the test) gives the module's input, the commands the
 module must run in order (argv list, with the recorded rc/stdout/stderr each returns) and the
 expected result. The module's binaries resolve to /testbin/NAME. Running a command that is not
-next in the table, or leaving one of them unrun, fails the test: no other command may run.
+next in the table, or leaving one of them unrun (also when the module fails), fails the test: no
+other command may run.
 
     test_cases:
       - id: create_volume
@@ -97,7 +98,7 @@ def run_module(module, args, commands=(), check_mode=False, diff=False):
         with pytest.raises(ModuleExit) as exited:
             module.main()
     result = exited.value.result
-    if table.expected and not result.get("failed"):
+    if table.expected:
         raise AssertionError("commands left unrun: %r" % ([step["command"] for step in table.expected],))
     result["_commands_ran"] = table.ran
     return result

@@ -34,7 +34,9 @@ SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/
 class Runner:
     """The three things module_utils/backup.py asks of an AnsibleModule."""
 
-    def run_command(self, args, data=None, environ_update=None, check_rc=False):
+    def run_command(self, args, data=None, environ_update=None, check_rc=False, handle_exceptions=False):
+        # Exceptions (a stop signal's among them) always reach the caller here: handle_exceptions
+        # is taken for AnsibleModule's signature only.
         env = dict(os.environ, **(environ_update or {}))
         done = subprocess.run(args, input=data, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
                               universal_newlines=True)

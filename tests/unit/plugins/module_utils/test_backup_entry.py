@@ -36,7 +36,7 @@ def test_runner_runs_argv_with_c_locale(entry):
 def test_missing_vg_fails_with_report_and_mail(entry, tmp_path, monkeypatch, capsys):
     ran, mailed = [], []
 
-    def run_command(self, args, data=None, environ_update=None, check_rc=False):
+    def run_command(self, args, data=None, environ_update=None, check_rc=False, handle_exceptions=False):
         ran.append(args)
         return 5, "", '  Volume group "nova-volumes" not found\n'
 
@@ -54,7 +54,8 @@ def test_no_volumes_is_a_clean_run_with_a_report_file(entry, tmp_path, monkeypat
     vgs = '{"report":[{"vg":[{"vg_name":"nova-volumes","vg_size":"100","vg_free":"100","vg_extent_size":"4194304"}]}]}'
     answers = {"vgs": (0, vgs, ""), "lvs": (0, '{"report":[{"lv":[]}]}', "")}
     monkeypatch.setattr(entry.Runner, "run_command",
-                        lambda self, args, data=None, environ_update=None, check_rc=False: answers[args[0].rsplit("/", 1)[1]])
+                        lambda self, args, data=None, environ_update=None, check_rc=False, handle_exceptions=False:
+                        answers[args[0].rsplit("/", 1)[1]])
     monkeypatch.setattr(entry.Runner, "get_bin_path", lambda self, name, required=False, opt_dirs=None: "/sbin/" + name)
     (tmp_path / "dest").mkdir()
     assert entry.main(["novavolume-backup", write_config(tmp_path)]) == 0

@@ -1,5 +1,12 @@
-import pytest
+import os
+import signal
+import threading
 
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
 
@@ -12,7 +19,8 @@ class FakeModule:
     def get_bin_path(self, name, required=False):
         return "/testbin/" + name
 
-    def run_command(self, argv, data=None, environ_update=None, check_rc=False):
+    def run_command(self, argv, data=None, environ_update=None, check_rc=False, handle_exceptions=True):
+        assert not handle_exceptions, "AnsibleModule's catch-all would swallow a stop signal's exception"
         self.calls.append((argv, data, environ_update, check_rc))
         return self.results.pop(0)
 
@@ -69,3 +77,26 @@ def test_name_value_pairs_in_the_order_given():
     runner = CommandRunner(FakeModule([]), "iscsiadm", dict(settings=fmt.name_value_pairs("-n", "-v")))
     assert runner.argv("settings", settings=[("a.b", "x"), ("c", 3)]) == ["/testbin/iscsiadm", "-n", "a.b", "-v", "x", "-n", "c", "-v", "3"]
     assert runner.argv("settings", settings=None) == ["/testbin/iscsiadm"]
+
+
+def test_a_stop_signal_while_a_command_runs_reaches_the_caller_through_a_real_ansible_module():
+    """AnsibleModule.run_command, left to itself, turns any exception into fail_json("Error
+    executing command."): the backup's Terminated must get through, so that its clean-up runs."""
+    with patch_module_args({}):
+        module = basic.AnsibleModule(argument_spec={})
+    runner = CommandRunner(module, "sleep", dict(seconds=fmt.positional()))
+    stopper = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    with backup.stop_cleanly_on_signals():
+        stopper.start()
+        with pytest.raises(backup.Terminated, match="stopped by SIGTERM"):
+            runner.run("seconds", seconds=3)
+    stopper.join()
+
+
+def test_a_command_that_cannot_be_started_is_a_command_error():
+    with patch_module_args({}):
+        module = basic.AnsibleModule(argument_spec={})
+    runner = CommandRunner(module, "true", {})
+    runner._binary = "/nonexistent/true"
+    with pytest.raises(CommandError, match=r"rc=127"):
+        runner.run([])

@@ -318,7 +318,7 @@ def test_absent_refuses_while_logged_in_then_removes():
 
 def test_missing_rtslib_fails_with_a_clear_message():
     with mock.patch.dict(sys.modules, {"rtslib_fb": None}):
-        result = run_module(target_export, PRESENT, [lvs()])
+        result = run_module(target_export, PRESENT, [])
     assert result["failed"] and "rtslib_fb" in result["msg"] and "python3-rtslib-fb" in result["msg"]
 
 

@@ -50,6 +50,7 @@ def iscsiadm_runner(module):
             # open-iscsi takes several name/value pairs in one update: one call for all settings.
             settings=fmt.name_value_pairs("-n", "-v"),
             show=fmt.fixed("-S"),
+            discover=fmt.fixed("--discover"),
             login=fmt.fixed("--login"),
             logout=fmt.fixed("--logout"),
             rescan=fmt.fixed("--rescan"),
@@ -119,9 +120,29 @@ class Iscsiadm:
         rc, out, _err = self.run("mode", mode="node")
         return [] if rc == RC_NO_OBJECTS else parse_records(out)
 
-    def discover(self, portal):
-        """SendTargets discovery that changes no record: what the portal offers this initiator."""
-        rc, out, _err = self.run("mode type portal op", mode="discovery", type="sendtargets", portal=portal, op="nonpersistent")
+    def discover(self, portal, credentials=None):
+        """SendTargets discovery that changes no node record: what the portal offers this initiator.
+
+        With (user, secret) the discovery logs in with CHAP: open-iscsi takes them only from the
+        portal's discoverydb record, so one is made for this discovery and deleted after it (an
+        existing one gets the credentials and is kept).
+        """
+        if credentials is None:
+            rc, out, _err = self.run("mode type portal op", mode="discovery", type="sendtargets", portal=portal,
+                                     op="nonpersistent")
+            return [] if rc == RC_NO_OBJECTS else parse_records(out)
+        where = dict(mode="discoverydb", type="sendtargets", portal=portal)
+        made, _out, _err = self.run("mode type portal op", check=False, op="new", **where)
+        try:
+            self.run("mode type portal op settings", op="update", settings=[
+                ("discovery.sendtargets.auth.authmethod", "CHAP"),
+                ("discovery.sendtargets.auth.password", credentials[1]),
+                ("discovery.sendtargets.auth.username", credentials[0]),
+            ], **where)
+            rc, out, _err = self.run("mode type portal discover op", discover=True, op="nonpersistent", **where)
+        finally:
+            if made == 0:
+                self.run("mode type portal op", check=False, op="delete", **where)
         return [] if rc == RC_NO_OBJECTS else parse_records(out)
 
     def new_record(self, target, portal):

@@ -31,6 +31,7 @@ author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.attributes.full
 options:
   portal:
     description: IP address of the target's portal.
@@ -63,6 +64,16 @@ options:
   mutual_chap_password:
     description: The target's CHAP secret (mutual CHAP).
     type: str
+  discovery_chap_username:
+    description:
+      - CHAP user of the SendTargets discoveries this module makes, for a portal that asks
+        discoveries for credentials (P(novavolume.lvm_iscsi.target_discovery_auth#module)).
+      - open-iscsi takes them only from a discoverydb record of the portal; one is made for the
+        discovery and deleted after it (an existing one gets them and is kept).
+    type: str
+  discovery_chap_password:
+    description: CHAP secret of those discoveries.
+    type: str
   state:
     description: V(present) logs in; V(absent) logs out and forgets the target.
     type: str
@@ -84,11 +95,6 @@ options:
     default: 30
 requirements:
   - open-iscsi (iscsiadm, iscsid) and udev
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 """
 
 EXAMPLES = r"""
@@ -166,6 +172,8 @@ def validate(params):
         raise validation.ValidationError("give both chap_username and chap_password, or neither")
     if (params["mutual_chap_username"] is None) != (params["mutual_chap_password"] is None):
         raise validation.ValidationError("give both mutual_chap_username and mutual_chap_password, or neither")
+    if (params["discovery_chap_username"] is None) != (params["discovery_chap_password"] is None):
+        raise validation.ValidationError("give both discovery_chap_username and discovery_chap_password, or neither")
     if params["mutual_chap_username"] is not None and params["chap_username"] is None:
         raise validation.ValidationError("mutual CHAP needs chap_username and chap_password too: the target checks the initiator first")
 
@@ -202,10 +210,19 @@ def find_session(adm, target, portal):
     return None
 
 
-def not_offered(adm, target, portal):
-    """Why a login to `target` cannot work, from a SendTargets discovery that changes no record:
-    a message when the portal does not offer the target to this initiator, else None."""
-    offered = [rec["target"] for rec in adm.discover(portal)]
+def not_offered(adm, target, portal, credentials):
+    """Why a login to `target` cannot work, from a SendTargets discovery that changes no node
+    record: a message when the portal does not offer the target to this initiator, else None."""
+    try:
+        offered = [rec["target"] for rec in adm.discover(portal, credentials)]
+    except CommandError as error:
+        if error.rc != iscsiadm.RC_AUTH_FAILED:
+            raise
+        if credentials:
+            return ("portal %s refused the discovery's CHAP credentials (user %s): check discovery_chap_username "
+                    "and discovery_chap_password against the controller's" % (portal, credentials[0]))
+        return ("portal %s asks discoveries for CHAP credentials: give discovery_chap_username and "
+                "discovery_chap_password (in the roles: iscsi_target_discovery_chap_username and _password)" % portal)
     if target in offered:
         return None
     return ("portal %s does not offer target %s to this initiator (offered: %s): is the export present and "
@@ -216,6 +233,7 @@ def present(module, adm, view, result):
     params = module.params
     target, portal = params["target"], iscsiadm.portal_of(params["portal"], params["port"])
     link = iscsiadm.by_path_link(params["portal"], params["port"], target, params["lun"])
+    discovery = (params["discovery_chap_username"], params["discovery_chap_password"]) if params["discovery_chap_username"] else None
     session = find_session(adm, target, portal)
     has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
     actions = []
@@ -224,7 +242,7 @@ def present(module, adm, view, result):
     # make sure the target is offered. A fresh record is made, used and, if the login fails,
     # deleted again; the discovery then only runs to explain the failure.
     if session is None and (has_record or module.check_mode):
-        problem = not_offered(adm, target, portal)
+        problem = not_offered(adm, target, portal, discovery)
         if problem:
             module.fail_json(msg=problem + "; nothing was changed", **result)
     if not has_record:
@@ -258,7 +276,7 @@ def present(module, adm, view, result):
             if not has_record:
                 adm.delete_record(target, portal)  # made by this run; leave nothing behind
                 try:
-                    problem = not_offered(adm, target, portal)
+                    problem = not_offered(adm, target, portal, discovery)
                 except CommandError:
                     pass  # the login's own message says more than a failed discovery
             if problem:
@@ -355,6 +373,8 @@ def main():
             chap_password=dict(type="str", no_log=True),
             mutual_chap_username=dict(type="str"),
             mutual_chap_password=dict(type="str", no_log=True),
+            discovery_chap_username=dict(type="str"),
+            discovery_chap_password=dict(type="str", no_log=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             force=dict(type="bool", default=False),
             rescan=dict(type="bool", default=True),

@@ -32,6 +32,7 @@ author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
 options:
@@ -86,11 +87,6 @@ requirements:
 notes:
   - "Register the result with C(no_log: true): it carries the CHAP secrets in RV(chap_password) and RV(mutual_chap_password)."
   - In check mode a first export returns freshly generated credentials that are not stored.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 """
 
 EXAMPLES = r"""

@@ -21,6 +21,9 @@ Backend interface (what target_export and other callers use):
     plan(spec)                      -> list of actions ensure_export(spec) would take ([] = none)
     ensure_export(spec)             -> the actions taken (the same list as plan)
     remove_export(iqn, force=False) -> True if something was removed
+    discovery_credentials()         -> (user, secret) a SendTargets discovery must log in with, or None
+    plan_discovery(credentials)     -> the actions set_discovery(credentials) would take ([] = none)
+    set_discovery(credentials)      -> the actions taken; credentials None turns the check off
 A spec is a dict: iqn, device, initiator, chap_user, chap_password, mutual_user, mutual_password
 (both None without mutual CHAP), portal_address, portal_port.
 """
@@ -241,6 +244,39 @@ class TargetBackend:
     def persisted_elsewhere(self, iqn):
         """True when the saved configuration still has a target that is no longer live."""
         return False
+
+    # ---- discovery authentication (one setting of the whole target host) ---------------------
+    def discovery_credentials(self):
+        raise BackendError("discovery authentication is not available with the %s backend" % self.kind)
+
+    def discovery_persisted(self, credentials):
+        """True when the saved configuration asks discovery sessions for `credentials` (None: for none)."""
+        raise NotImplementedError
+
+    def _set_discovery(self, credentials):
+        raise NotImplementedError
+
+    def _save_discovery(self, credentials):
+        """Persist the discovery setting (the whole saved configuration, where it is one file)."""
+        self._save()
+
+    def plan_discovery(self, credentials):
+        current = self.discovery_credentials()
+        actions = []
+        if current != credentials:
+            actions.append("disable discovery authentication" if credentials is None
+                           else "set discovery authentication")
+        if actions or not self.discovery_persisted(credentials):
+            actions.append("save configuration")
+        return actions
+
+    def set_discovery(self, credentials):
+        actions = self.plan_discovery(credentials)
+        if actions:
+            if actions[0] != "save configuration":
+                self._set_discovery(credentials)
+            self._save_discovery(credentials)
+        return actions
 
     def _acl_matches(self, spec, current):
         initiator = spec["initiator"]

@@ -181,6 +181,30 @@ class IetBackend(TargetBackend):
     def persisted_elsewhere(self, iqn):
         return self._conf_block(iqn) is not None or iqn in self._allowed()
 
+    # Discovery authentication is ietd.conf's IncomingUser before the first Target (tid 0 live).
+    # Only ietd.conf tells it: ietd has no listing of its global accounts.
+    def discovery_credentials(self):
+        users = _users(self._conf_block(None), "IncomingUser")
+        return users[0] if users else None
+
+    def discovery_persisted(self, credentials):
+        return self.files.mode(CONF_FILE) == 0o600 or (credentials is None and self.files.read(CONF_FILE) is None)
+
+    def _set_discovery(self, credentials):
+        for user, _secret in _users(self._conf_block(None), "IncomingUser"):
+            self.ietadm.run("op tid user params", op="delete", tid=0, user=True, params="IncomingUser=%s" % user)
+        if credentials is not None:
+            self.ietadm.run("op tid user params", op="new", tid=0, user=True,
+                            params="IncomingUser=%s,Password=%s" % credentials)
+
+    def _save_discovery(self, credentials):
+        blocks = conf_blocks(self.files.read(CONF_FILE))
+        header = [line for line in blocks[0][1] if line.split()[:1] != ["IncomingUser"]]
+        if credentials is not None:
+            header.append("IncomingUser %s %s" % credentials)
+        text = "\n".join(line for lines in [header] + [lines for _name, lines in blocks[1:]] for line in lines)
+        self.files.write_private(CONF_FILE, text.rstrip("\n") + "\n" if text.strip() else "")
+
     # ---- writes -----------------------------------------------------------------------------
     def _create(self, spec):
         tids = [target["tid"] for target in parse_proc(self.files.read(VOLUME_FILE))]

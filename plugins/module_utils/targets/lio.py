@@ -147,6 +147,28 @@ class LioBackend(TargetBackend):
     def persisted_elsewhere(self, iqn):
         return self._saved_target(self._saved(), iqn) is not None
 
+    def discovery_credentials(self):
+        fabric = self.rts.FabricModule("iscsi")
+        if not fabric.discovery_enable_auth:
+            return None
+        return fabric.discovery_userid, fabric.discovery_password
+
+    def discovery_persisted(self, credentials):
+        if self.files.mode(self.save_file) != 0o600:
+            return credentials is None and self.files.read(self.save_file) is None
+        saved = next((fabric for fabric in self._saved().get("fabric_modules", []) if fabric.get("name") == "iscsi"), {})
+        if not saved.get("discovery_enable_auth"):
+            return credentials is None
+        return credentials == (saved.get("discovery_userid"), saved.get("discovery_password"))
+
+    def _set_discovery(self, credentials):
+        fabric = self.rts.FabricModule("iscsi")
+        if credentials is None:
+            fabric.discovery_enable_auth = False
+            return
+        fabric.discovery_userid, fabric.discovery_password = credentials
+        fabric.discovery_enable_auth = True
+
     # ---- writes -----------------------------------------------------------------------------
     def _storage_object(self, spec):
         """The block backstore for spec's device, named after the target's last part."""

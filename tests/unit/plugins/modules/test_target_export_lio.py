@@ -34,7 +34,7 @@ ATTACHED_C1 = volume_meta.encode(
 
 def fake_rtslib(files):
     """A module object with the rtslib_fb classes the backend uses, sharing one state."""
-    state = types.SimpleNamespace(targets=[], storage=[])
+    state = types.SimpleNamespace(targets=[], storage=[], discovery=dict(enable_auth=False, userid="", password=""))
 
     class StorageObject:
         plugin = "block"
@@ -56,6 +56,15 @@ def fake_rtslib(files):
         @property
         def targets(self):
             return list(state.targets)
+
+        def __getattr__(self, name):
+            if name.startswith("discovery_"):
+                return state.discovery[name[len("discovery_"):]]
+            raise AttributeError(name)
+
+        def __setattr__(self, name, value):
+            assert name.startswith("discovery_"), name
+            state.discovery[name[len("discovery_"):]] = value
 
     class Target:
         def __init__(self, fabric, wwn, mode="any"):
@@ -111,7 +120,12 @@ def fake_rtslib(files):
 
         def save_to_file(self, path):
             # The shape of rtslib's dump (RTSRoot.dump), reduced to the keys the backend reads.
+            fabric = dict(name="iscsi")
+            if state.discovery["enable_auth"]:
+                fabric.update(discovery_enable_auth=True, discovery_userid=state.discovery["userid"],
+                              discovery_password=state.discovery["password"])
             dump = dict(
+                fabric_modules=[fabric],
                 storage_objects=[dict(name=so.name, plugin=so.plugin, dev=so.udev_path) for so in state.storage],
                 targets=[
                     dict(wwn=t.wwn, fabric="iscsi", tpgs=[

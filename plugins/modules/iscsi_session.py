@@ -168,12 +168,10 @@ def validate(params):
     validation.iqn(params["target"], "target IQN")
     if params["lun"] < 0 or params["timeout"] < 0:
         raise validation.ValidationError("lun and timeout must not be negative")
-    if (params["chap_username"] is None) != (params["chap_password"] is None):
-        raise validation.ValidationError("give both chap_username and chap_password, or neither")
-    if (params["mutual_chap_username"] is None) != (params["mutual_chap_password"] is None):
-        raise validation.ValidationError("give both mutual_chap_username and mutual_chap_password, or neither")
-    if (params["discovery_chap_username"] is None) != (params["discovery_chap_password"] is None):
-        raise validation.ValidationError("give both discovery_chap_username and discovery_chap_password, or neither")
+    for kind in ("", "mutual_", "discovery_"):
+        user, secret = kind + "chap_username", kind + "chap_password"
+        if (params[user] is None) != (params[secret] is None):
+            raise validation.ValidationError("give both %s and %s, or neither" % (user, secret))
     if params["mutual_chap_username"] is not None and params["chap_username"] is None:
         raise validation.ValidationError("mutual CHAP needs chap_username and chap_password too: the target checks the initiator first")
 

@@ -124,12 +124,12 @@ def main():
         with locks.held([locks.TARGET_CONFIG], "target_discovery_auth (state %s)" % module.params["state"],
                         wait=module.params["lock_timeout"]):
             current = backend.discovery_credentials()
-            actions = backend.plan_discovery(wanted)
+            actions = backend.plan_discovery(wanted, current)
             result.update(changed=bool(actions), actions=actions)
             if module._diff:
                 result["diff"] = dict(before=view(current), after=view(wanted))
             if actions and not module.check_mode:
-                backend.set_discovery(wanted)
+                backend.set_discovery(wanted, actions)
     except (locks.LockTimeout, BackendError) as error:
         module.fail_json(msg=str(error), **result)
     except CommandError as error:

@@ -237,27 +237,32 @@ def attachment_of(meta):
     return dict((key, meta[key]) for key in ATTACHMENT_KEYS if meta.get(key) is not None)
 
 
+# The two CHAP pairs of an attachment: the export's users key, the spec's user and secret keys,
+# and the prefix of a new user name.
+CHAP_PAIRS = (
+    ("chap_users", "chap_user", "chap_password", "nv"),
+    ("mutual_users", "mutual_user", "mutual_password", "nvt"),
+)
+
+
 def credentials(backend, current, target_iqn, initiator, volume, mutual):
     """The CHAP credentials of this attachment: live, else saved, else new; mutual ones only if asked.
 
     Reusing them makes a re-run change nothing, and an export put back after drift lets the
-    initiator's session recover by itself.
+    initiator's session recover by itself. The saved configuration is read only when a live pair
+    is missing.
     """
-    live = (current or {}).get("chap_users") or {}
-    live_mutual = (current or {}).get("mutual_users") or {}
-    saved = backend.saved_credentials(target_iqn, initiator) or {}
-    user, secret = live.get(initiator), backend.chap_secret(target_iqn, initiator) if initiator in live else None
-    if not (user and secret):
-        user, secret = (saved["chap_user"], saved["chap_password"]) if saved else new_chap_credentials(volume)
-    mutual_user = mutual_secret = None
-    if mutual:
-        mutual_user = live_mutual.get(initiator)
-        mutual_secret = backend.chap_secret(target_iqn, initiator, mutual=True) if mutual_user else None
-        if not (mutual_user and mutual_secret):
-            mutual_user, mutual_secret = (
-                (saved["mutual_user"], saved["mutual_password"]) if saved.get("mutual_user") else new_chap_credentials(volume, prefix="nvt")
-            )
-    return dict(chap_user=user, chap_password=secret, mutual_user=mutual_user, mutual_password=mutual_secret)
+    found = dict(chap_user=None, chap_password=None, mutual_user=None, mutual_password=None)
+    saved = None
+    for users_key, user_key, secret_key, prefix in CHAP_PAIRS if mutual else CHAP_PAIRS[:1]:
+        user = ((current or {}).get(users_key) or {}).get(initiator)
+        secret = backend.chap_secret(target_iqn, initiator, mutual=user_key == "mutual_user") if user else None
+        if not (user and secret):
+            if saved is None:
+                saved = backend.saved_credentials(target_iqn, initiator) or {}
+            user, secret = (saved[user_key], saved[secret_key]) if saved.get(user_key) else new_chap_credentials(volume, prefix=prefix)
+        found.update({user_key: user, secret_key: secret})
+    return found
 
 
 def present(module, backend, target_iqn, volume_lv, result):

@@ -22,8 +22,10 @@ Backend interface (what target_export and other callers use):
     ensure_export(spec)             -> the actions taken (the same list as plan)
     remove_export(iqn, force=False) -> True if something was removed
     discovery_credentials()         -> (user, secret) a SendTargets discovery must log in with, or None
-    plan_discovery(credentials)     -> the actions set_discovery(credentials) would take ([] = none)
-    set_discovery(credentials)      -> the actions taken; credentials None turns the check off
+    plan_discovery(credentials, current)
+                                    -> the actions that make discovery ask for `credentials`
+                                       (None: for none), from `current` as discovery_credentials() read it
+    set_discovery(credentials, actions) -> take those actions
 A spec is a dict: iqn, device, initiator, chap_user, chap_password, mutual_user, mutual_password
 (both None without mutual CHAP), portal_address, portal_port.
 """
@@ -60,6 +62,12 @@ def new_chap_credentials(volume, prefix="nv"):
     user = "%s-%s-%s" % (prefix, volume[:40], secrets.token_hex(4))
     secret = "".join(secrets.choice(_SECRET_ALPHABET) for _position in range(SECRET_LENGTH))
     return user, secret
+
+
+def saved_pairs(chap, mutual=None):
+    """saved_credentials()'s answer from the (user, secret) pairs found in a saved configuration."""
+    mutual_user, mutual_password = mutual or (None, None)
+    return dict(chap_user=chap[0], chap_password=chap[1], mutual_user=mutual_user, mutual_password=mutual_password)
 
 
 class LocalFiles:
@@ -260,8 +268,7 @@ class TargetBackend:
         """Persist the discovery setting (the whole saved configuration, where it is one file)."""
         self._save()
 
-    def plan_discovery(self, credentials):
-        current = self.discovery_credentials()
+    def plan_discovery(self, credentials, current):
         actions = []
         if current != credentials:
             actions.append("disable discovery authentication" if credentials is None
@@ -270,13 +277,12 @@ class TargetBackend:
             actions.append("save configuration")
         return actions
 
-    def set_discovery(self, credentials):
-        actions = self.plan_discovery(credentials)
-        if actions:
-            if actions[0] != "save configuration":
-                self._set_discovery(credentials)
-            self._save_discovery(credentials)
-        return actions
+    def set_discovery(self, credentials, actions):
+        if not actions:
+            return
+        if actions[0] != "save configuration":
+            self._set_discovery(credentials)
+        self._save_discovery(credentials)
 
     def _acl_matches(self, spec, current):
         initiator = spec["initiator"]

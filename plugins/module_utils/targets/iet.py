@@ -21,7 +21,7 @@ import re
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend, saved_pairs
 
 VOLUME_FILE = "/proc/net/iet/volume"
 SESSION_FILE = "/proc/net/iet/session"
@@ -168,8 +168,7 @@ class IetBackend(TargetBackend):
         users, outgoing = _users(block, "IncomingUser"), _users(block, "OutgoingUser")
         if not users:
             return None
-        mutual_user, mutual_password = outgoing[0] if outgoing else (None, None)
-        return dict(chap_user=users[0][0], chap_password=users[0][1], mutual_user=mutual_user, mutual_password=mutual_password)
+        return saved_pairs(users[0], outgoing[0] if outgoing else None)
 
     def persisted(self, spec):
         return (

@@ -22,7 +22,7 @@ import os
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend, saved_pairs
 
 SAVE_FILE = "/etc/rtslib-fb-target/saveconfig.json"
 
@@ -115,12 +115,8 @@ class LioBackend(TargetBackend):
             for acl in tpg.get("node_acls", []):
                 if acl.get("node_wwn") == initiator and acl.get("chap_userid") and acl.get("chap_password"):
                     mutual = acl.get("chap_mutual_userid") and acl.get("chap_mutual_password")
-                    return dict(
-                        chap_user=acl["chap_userid"],
-                        chap_password=acl["chap_password"],
-                        mutual_user=acl["chap_mutual_userid"] if mutual else None,
-                        mutual_password=acl["chap_mutual_password"] if mutual else None,
-                    )
+                    return saved_pairs((acl["chap_userid"], acl["chap_password"]),
+                                       (acl["chap_mutual_userid"], acl["chap_mutual_password"]) if mutual else None)
         return None
 
     def persisted(self, spec):

@@ -20,7 +20,7 @@ import re
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend, saved_pairs
 
 CONF_DIR = "/etc/tgt/conf.d"
 
@@ -177,8 +177,7 @@ class TgtBackend(TargetBackend):
         users, outgoing = _INCOMING.findall(text), _OUTGOING.findall(text)
         if names != [initiator] or not users:
             return None
-        mutual_user, mutual_password = outgoing[0] if outgoing else (None, None)
-        return dict(chap_user=users[0][0], chap_password=users[0][1], mutual_user=mutual_user, mutual_password=mutual_password)
+        return saved_pairs(users[0], outgoing[0] if outgoing else None)
 
     def persisted(self, spec):
         path = self.conf_path(spec["iqn"])

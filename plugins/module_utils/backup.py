@@ -490,6 +490,20 @@ def backup_names(volume, started, compression, algorithm):
                 temp="." + archive + ".partial")
 
 
+def free_backup_names(folder, volume, started, compression, algorithm):
+    """backup_names for the first second from `started` on that no backup of the volume in
+    `folder` is named after: two backups of one volume can finish within one second (the second
+    waits on the first's lock), and the same names would replace the first one's files."""
+    moment = started
+    while True:
+        names = backup_names(volume, moment, compression, algorithm)
+        taken = [names["manifest"], names["temp"]] + [names["stem"] + extension
+                                                      for extension in ARCHIVE_EXTENSIONS.values()]
+        if not any(os.path.lexists(os.path.join(folder, name)) for name in taken):
+            return names
+        moment += datetime.timedelta(seconds=1)
+
+
 def manifest_path_for(archive_path):
     """The manifest beside an archive: <stem>.json for <stem>.tar.gz / <stem>.tar.zst."""
     for extension in ARCHIVE_EXTENSIONS.values():
@@ -763,9 +777,10 @@ class VolumeBackup:
         if not members:
             raise BackupError("%s has no file system we can archive (found: %s)" % (
                 self.lv["name"], ", ".join("%s=%s" % (fs["member"], fs["fstype"]) for fs in filesystems) or "none"))
-        names = backup_names(self.lv["name"], self.started, self.options["compression"], self.options["checksum"])
         if not os.path.isdir(self.folder):
             os.makedirs(self.folder, 0o750)
+        names = free_backup_names(self.folder, self.lv["name"], self.started, self.options["compression"],
+                                  self.options["checksum"])
         tar = tar_create_argv(self.module.get_bin_path("tar", required=True), self.mount_root, members,
                               self.options["excludes"])
         self.temp = os.path.join(self.folder, names["temp"])

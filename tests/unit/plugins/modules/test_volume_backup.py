@@ -59,7 +59,12 @@ def test_volume_backup(case, tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(backup, "stream_archive", fake_pipeline(case.get("pipeline") or {}, seen))
     monkeypatch.setattr(backup, "utc_now", lambda: FIXED_NOW)
+    for name, content in (case.get("existing") or {}).items():  # what earlier runs left there
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text(content)
     result = check_case(volume_backup, case)
+    for name, content in (case.get("existing") or {}).items():
+        assert (dest / name).read_text() == content, "%s was replaced" % name
     if "statuses" in case:
         assert dict((entry["volume"], entry["status"]) for entry in result["report"]["volumes"]) == case["statuses"]
 

@@ -490,16 +490,40 @@ def backup_names(volume, started, compression, algorithm):
                 temp="." + archive + ".partial")
 
 
+# The names backup_names() gives a backup's files after its stem (checksum files before the
+# archives they end in).
+BACKUP_SUFFIXES = tuple([".json"] + ["%s.%s" % (ext, alg) for ext in ARCHIVE_EXTENSIONS.values()
+                                     for alg in CHECKSUM_ALGORITHMS] + list(ARCHIVE_EXTENSIONS.values()))
+
+
+def backup_stems(names, volume):
+    """{stem: [name, ...]} of the file names among `names` that backup_names() makes for
+    `volume`. Other files (an operator's copy, notes.json, vol1_before-upgrade.tar.gz) and the
+    temp files of a run in progress are not backups."""
+    ours = re.compile(r"\A%s_[0-9]{8}T[0-9]{6}Z\Z" % re.escape(volume))
+    stems = {}
+    for name in names:
+        if name.startswith("."):
+            continue
+        for suffix in BACKUP_SUFFIXES:
+            if name.endswith(suffix):
+                if ours.match(name[: -len(suffix)]):
+                    stems.setdefault(name[: -len(suffix)], []).append(name)
+                break
+    return stems
+
+
 def free_backup_names(folder, volume, started, compression, algorithm):
     """backup_names for the first second from `started` on that no backup of the volume in
-    `folder` is named after: two backups of one volume can finish within one second (the second
-    waits on the first's lock), and the same names would replace the first one's files."""
+    `folder` (nor a partial file) is named after: two backups of one volume can finish within one
+    second (the second waits on the first's lock), and the same names would replace the first
+    one's files."""
+    present = os.listdir(folder)
+    taken = backup_stems(present, volume)
     moment = started
     while True:
         names = backup_names(volume, moment, compression, algorithm)
-        taken = [names["manifest"], names["temp"]] + [names["stem"] + extension
-                                                      for extension in ARCHIVE_EXTENSIONS.values()]
-        if not any(os.path.lexists(os.path.join(folder, name)) for name in taken):
+        if names["stem"] not in taken and names["temp"] not in present:
             return names
         moment += datetime.timedelta(seconds=1)
 
@@ -533,24 +557,9 @@ def backup_sets(volume_dir):
         names = sorted(os.listdir(volume_dir))
     except OSError:
         return []
-    # Only what backup_names() would have called a backup of this volume: other files in the
-    # folder (an operator's copy, notes.json, vol1_before-upgrade.tar.gz) are never ours to remove.
-    ours = re.compile(r"\A%s_[0-9]{8}T[0-9]{6}Z\Z" % re.escape(os.path.basename(os.path.normpath(volume_dir))))
-    sets = {}
-    for name in names:
-        if name.startswith("."):
-            continue  # temp files of a run in progress belong to that run
-        stem = name
-        for suffix in [".json"] + ["%s.%s" % (ext, alg) for ext in ARCHIVE_EXTENSIONS.values()
-                                   for alg in CHECKSUM_ALGORITHMS] + list(ARCHIVE_EXTENSIONS.values()):
-            if name.endswith(suffix):
-                stem = name[: -len(suffix)]
-                break
-        else:
-            continue
-        if not ours.match(stem):
-            continue
-        sets.setdefault(stem, []).append(os.path.join(volume_dir, name))
+    # Only what backup_names() would have called a backup of this volume is ever ours to remove.
+    sets = dict((stem, [os.path.join(volume_dir, name) for name in files])
+                for stem, files in backup_stems(names, os.path.basename(os.path.normpath(volume_dir))).items())
     result = []
     for stem, files in sets.items():
         manifest, started = None, None

@@ -662,7 +662,11 @@ def create_from_template(module, params, template):
     backend = load_backend(module, params["target_backend"])
     try:
         lv_names = [lv["name"] for lv in lvm.read_lvs(module, params["vg"])]
-        exports = backend.exports()
+        # Under the target configuration's lock, as every other read of it: an attach at the same
+        # time makes its target step by step, and a half-made LUN cannot be read.
+        with locks.held([locks.TARGET_CONFIG], "volume (a new %s): reading the exports" % params["name_template"],
+                        wait=params["lock_timeout"]):
+            exports = backend.exports()
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
     except BackendError as error:

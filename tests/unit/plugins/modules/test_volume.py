@@ -1,10 +1,14 @@
 """The volume module against recorded LVM output (test_volume.yaml) and a faked target backend."""
 
+import errno
+import fcntl
+import os
 import pathlib
 from unittest import mock
 
 import pytest
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
 
@@ -19,11 +23,27 @@ class FakeBackend:
         self.removed = []
 
     def exports(self):
+        # A target_export at the same moment makes its target step by step under this lock.
+        assert target_configuration_locked(), "the exports were read without the target configuration's lock"
         return dict((iqn, dict(export)) for iqn, export in self._exports.items())
 
     def remove_export(self, iqn, force=False):
         self.removed.append([iqn, force])
         return self._exports.pop(iqn, None) is not None
+
+
+def target_configuration_locked():
+    """Whether a lock on the target configuration is held (by this run: flock conflicts between
+    two open files of one process too)."""
+    with open(os.path.join(locks.LOCK_DIR, locks.TARGET_CONFIG + ".lock"), "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EAGAIN, errno.EACCES):
+                return True
+            raise
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return False
 
 
 def split_list_expectations(case):

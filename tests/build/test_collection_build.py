@@ -106,3 +106,11 @@ def test_execution_environment_renders(tarball, tmp_path):
     assert (context / "_build" / TARBALL_NAME).exists()
     requirements = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
     assert any(c["name"] == "novavolume.lvm_iscsi" for c in requirements["collections"])
+
+
+@pytest.mark.parametrize("tool", ["ansible", "ansible-playbook", "ansible-galaxy", "ansible-doc"])
+def test_control_node_tools_start_without_warnings(tool):
+    """Every run of ours starts these: a package of the venv that warns at import time (as
+    cryptography 51 does in ansible-core's SSH agent code) would print on every run."""
+    result = run([str(BIN / tool), "--version"])
+    assert result.stderr == "", result.stderr

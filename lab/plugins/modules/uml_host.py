@@ -98,6 +98,18 @@ options:
     type: list
     elements: str
     default: []
+  seccomp:
+    description:
+      - Run the guest's programs under seccomp instead of ptrace where the kernel has that mode
+        (UML 6.16 and newer list C(seccomp=) in C(--help); the kernel then gets C(seccomp=on)).
+        With it, a guest's page faults and system calls cost far fewer switches to the host:
+        Python starts about five times faster in the guests, a module call about twice as fast.
+      - UML's own help says the mode trusts the guest's programs (they could reach the guest
+        kernel's memory). Lab guests run only the lab image's programs and the tests'; set
+        V(false) for a guest that runs anything else.
+      - A kernel without the mode (Debian 12's 6.1) runs as before, under ptrace.
+    type: bool
+    default: true
   wait:
     description:
       - With O(state=started), wait until the guest's SSH server answers on O(ssh_port).
@@ -274,6 +286,15 @@ def validate(module):
                 raise lab.LabError("invalid kernel argument %r: one word without spaces" % word)
 
 
+# How a UML kernel's --help lists its seccomp mode (6.16 and newer).
+SECCOMP_HELP = "seccomp=<on/auto/off>"
+
+
+def kernel_offers_seccomp(module, kernel):
+    rc, out, dummy = module.run_command([kernel, "--help"])
+    return rc == 0 and SECCOMP_HELP in out
+
+
 def guest_argv(module, guest):
     params = module.params
     argv = [
@@ -296,6 +317,8 @@ def guest_argv(module, guest):
     ]
     if params["hosts"]:
         argv.append("lab.hosts=%s" % ",".join("%s:%s" % item for item in sorted(params["hosts"].items())))
+    if params["seccomp"] and kernel_offers_seccomp(module, params["kernel"]):
+        argv.append("seccomp=on")
     return argv + params["kernel_args"]
 
 
@@ -426,6 +449,7 @@ def main():
             hosts=dict(type="dict", default={}),
             kernel=dict(type="path", default="/usr/bin/linux.uml"),
             kernel_args=dict(type="list", elements="str", default=[]),
+            seccomp=dict(type="bool", default=True),
             wait=dict(type="bool", default=True),
             timeout=dict(type="int", default=180),
             ssh_port=dict(type="int", default=22),

@@ -57,9 +57,14 @@ def _holder(handle):
 
 
 @contextlib.contextmanager
-def held(names, holder, wait=DEFAULT_WAIT_SECONDS, lock_dir=None, clock=time.monotonic, sleep=time.sleep):
+def held(names, holder, wait=DEFAULT_WAIT_SECONDS, lock_dir=None, clock=time.monotonic, sleep=time.sleep,
+         shared=False):
     """Hold every lock of `names` while inside; `holder` says who holds them (module and what
-    it does). Raises LockTimeout after `wait` seconds on a lock another run holds."""
+    it does). Raises LockTimeout after `wait` seconds on a lock another run holds.
+
+    `shared` is for runs that only read: they wait for a run that changes the thing and hold it
+    off while they read, but not each other. A reader does not write its name into the file (it
+    belongs to the last run that held the lock to change the thing)."""
     lock_dir = lock_dir or LOCK_DIR
     if not os.path.isdir(lock_dir):
         os.makedirs(lock_dir, 0o700)
@@ -71,13 +76,15 @@ def held(names, holder, wait=DEFAULT_WAIT_SECONDS, lock_dir=None, clock=time.mon
             handles.append(handle)
             while True:
                 try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(handle.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                     break
                 except (IOError, OSError):
                     if clock() >= deadline:
                         raise LockTimeout("%s is locked by %s; waited %d s for it; nothing was changed"
                                           % (name, _holder(handle), wait))
                     sleep(POLL_SECONDS)
+            if shared:
+                continue
             handle.seek(0)
             handle.truncate()
             handle.write("%s (pid %d, since %s)\n" % (holder, os.getpid(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))

@@ -18,6 +18,11 @@ description:
     creation time; snapshots are listed apart, with their origin.
   - The status is derived from LVM, the target's exports and the volume's tags, with one C(vgs),
     one C(lvs) and one read of the target backend's exports.
+  - All three are read under a shared lock on the target's configuration (see O(lock_timeout)):
+    an attach or detach at the same moment changes the export and then the volume's tags under
+    that lock, so a listing never sees an export half made (rtslib fails on a LUN whose storage
+    object is not there yet) or an export without the attachment that is being recorded for it.
+    Listings at once do not wait for each other.
   - V(available) means no attachment is recorded and no export exists; V(in-use) means an
     attachment is recorded and the volume is exported with the attached initiator in its ACL;
     V(attaching) and V(detaching) come from the recorded attachment status; anything else is
@@ -36,6 +41,7 @@ attributes:
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.volumes
+  - novavolume.lvm_iscsi.locking
 options:
   name:
     description: List only this volume (and its snapshots).
@@ -195,7 +201,7 @@ vg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, validation
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
@@ -225,6 +231,7 @@ def main():
             name=dict(type="str"),
             target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
             target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
+            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         supports_check_mode=True,
     )
@@ -237,15 +244,19 @@ def main():
     except ValidationError as error:
         module.fail_json(msg=str(error))
 
+    backend = load_backend(module, params["target_backend"])
     try:
-        vg = lvm.read_vg(module, params["vg"])
-        if vg is None:
-            module.fail_json(msg="volume group %s does not exist on this host" % params["vg"])
-        lvs = lvm.read_lvs(module, params["vg"])
+        with locks.held([locks.TARGET_CONFIG], "volume_info (reading the volumes)", wait=params["lock_timeout"],
+                        shared=True):
+            vg = lvm.read_vg(module, params["vg"])
+            if vg is None:
+                module.fail_json(msg="volume group %s does not exist on this host" % params["vg"])
+            lvs = lvm.read_lvs(module, params["vg"])
+            exports = backend.exports()
+    except locks.LockTimeout as error:
+        module.fail_json(msg=str(error))
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
-    try:
-        exports = load_backend(module, params["target_backend"]).exports()
     except BackendError as error:
         module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
 

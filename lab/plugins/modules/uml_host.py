@@ -102,8 +102,8 @@ options:
     description:
       - Run the guest's programs under seccomp instead of ptrace where the kernel has that mode
         (UML 6.16 and newer list C(seccomp=) in C(--help); the kernel then gets C(seccomp=on)).
-        With it, a guest's page faults and system calls cost far fewer switches to the host:
-        Python starts about five times faster in the guests, a module call about twice as fast.
+        With it, a guest's page faults and system calls cost far fewer switches to the host,
+        so Python starts about five times faster in the guests, a module call about twice as fast.
       - UML's own help says the mode trusts the guest's programs (they could reach the guest
         kernel's memory). Lab guests run only the lab image's programs and the tests'; set
         V(false) for a guest that runs anything else.

@@ -71,3 +71,20 @@ def test_one_bound_for_all_the_locks_of_a_run(tmp_path):
             with locks.held(["volume-vg-a", "volume-vg-b"], "me", wait=1, lock_dir=str(tmp_path),
                             clock=lambda: next(times), sleep=lambda seconds: None):
                 pytest.fail("taken while held")
+
+
+def test_readers_share_a_lock_that_a_writer_waits_for(tmp_path):
+    """volume_info reads under a shared lock: listings at once go on side by side, while a run
+    that changes the target waits for them, and they wait for it."""
+    with locks.held(["target-configuration"], "first listing", lock_dir=str(tmp_path), shared=True):
+        with locks.held(["target-configuration"], "second listing", wait=0, lock_dir=str(tmp_path), shared=True):
+            pass
+        with pytest.raises(locks.LockTimeout):
+            with locks.held(["target-configuration"], "target_export of a", wait=0.2, lock_dir=str(tmp_path)):
+                pytest.fail("a writer got in while a reader held the lock")
+    with locks.held(["target-configuration"], "target_export of a", lock_dir=str(tmp_path)):
+        with pytest.raises(locks.LockTimeout) as raised:
+            with locks.held(["target-configuration"], "listing", wait=0.2, lock_dir=str(tmp_path), shared=True):
+                pytest.fail("a reader got in while a writer held the lock")
+        # The file still names the writer: readers never write their names into it.
+        assert "locked by target_export of a (pid" in str(raised.value)

@@ -1,16 +1,13 @@
 """The volume module against recorded LVM output (test_volume.yaml) and a faked target backend."""
 
-import errno
-import fcntl
-import os
 import pathlib
 from unittest import mock
 
 import pytest
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.lock_probe import target_configuration_locked
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
 
@@ -30,20 +27,6 @@ class FakeBackend:
     def remove_export(self, iqn, force=False):
         self.removed.append([iqn, force])
         return self._exports.pop(iqn, None) is not None
-
-
-def target_configuration_locked():
-    """Whether a lock on the target configuration is held (by this run: flock conflicts between
-    two open files of one process too)."""
-    with open(os.path.join(locks.LOCK_DIR, locks.TARGET_CONFIG + ".lock"), "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno in (errno.EAGAIN, errno.EACCES):
-                return True
-            raise
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-        return False
 
 
 def split_list_expectations(case):

@@ -9,32 +9,41 @@
 #              NOVALAB_NAME=... names the lab outright when one scenario runs alone).
 # Prints one line with the result and, on failure, the end of the log; adds a line to
 # $NOVAVOLUME_TIMES when set (scripts/test.sh's table); exits with the job's code.
+# A job still running after LAB_JOB_TIMEOUT seconds (default 1200, about three times the longest
+# job) is stopped, its lab taken down, and it fails: a guest or a run that hangs must cost one
+# job, not CI's whole time, and the end of its log shows where it hung.
 #   bash scripts/lab_job.sh demo|SCENARIO
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg"
 job="$1"
+timeout_seconds="${LAB_JOB_TIMEOUT:-1200}"
 log="$ROOT/artifacts/lab/$job.log"
 mkdir -p "$(dirname "$log")"
 started=$SECONDS
 
+# The demo job: the README's walkthrough, the CLI's checks on its lab, then the lab taken down.
+# shellcheck disable=SC2317  # it runs through `bash -c`, under timeout
+demo_job() {
+  local rc=0
+  bash scripts/demo.sh || rc=$?
+  if ((rc == 0)); then
+    printf '\n== the CLI checks on the same lab (tests/demo/)\n'
+    ansible-playbook -i inventories/lab tests/demo/cli.yml &&
+      python -m pytest -q -p no:cacheprovider tests/demo --ansible-inventory=inventories/lab \
+        --connection=ansible --hosts=controller1,compute1 || rc=$?
+  fi
+  printf '\n== taking the default lab down (lab/playbooks/lab_down.yml)\n'
+  ansible-playbook lab/playbooks/lab_down.yml || rc=$((rc ? rc : 1))
+  return "$rc"
+}
+
 if [[ "$job" == demo ]]; then
   kind=demo
-  (
-    unset NOVALAB_NAME
-    rc=0
-    bash scripts/demo.sh || rc=$?
-    if ((rc == 0)); then
-      printf '\n== the CLI checks on the same lab (tests/demo/)\n'
-      ansible-playbook -i inventories/lab tests/demo/cli.yml &&
-        python -m pytest -q -p no:cacheprovider tests/demo --ansible-inventory=inventories/lab \
-          --connection=ansible --hosts=controller1,compute1 || rc=$?
-    fi
-    printf '\n== taking the default lab down (lab/playbooks/lab_down.yml)\n'
-    ansible-playbook lab/playbooks/lab_down.yml || rc=$((rc ? rc : 1))
-    exit "$rc"
-  ) >"$log" 2>&1
+  unset NOVALAB_NAME
+  export -f demo_job
+  timeout --kill-after=30 "$timeout_seconds" bash -c demo_job >"$log" 2>&1
   rc=$?
 else
   kind=molecule
@@ -42,8 +51,16 @@ else
   # molecule's guess between that and extensions/molecule/.
   export MOLECULE_GLOB='molecule/*/molecule.yml'
   export NOVALAB_NAME="${NOVALAB_NAME:-${NOVALAB_PREFIX:-}${job//_/-}}"
-  molecule test -s "$job" >"$log" 2>&1
+  timeout --kill-after=30 "$timeout_seconds" molecule test -s "$job" >"$log" 2>&1
   rc=$?
+fi
+
+# timeout's own codes: 124 when it stopped the job, 137 when the job had to be killed.
+if ((rc == 124 || rc == 137)); then
+  {
+    printf '\n== %s ran out of its %s s (LAB_JOB_TIMEOUT): stopped; taking its lab down\n' "$job" "$timeout_seconds"
+    ansible-playbook lab/playbooks/lab_down.yml
+  } >>"$log" 2>&1
 fi
 
 took=$((SECONDS - started))

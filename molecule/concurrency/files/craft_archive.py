@@ -20,6 +20,7 @@ import sys
 import tarfile
 
 ESCAPES = ("../../../../../../tmp/novavolume-crafted-climb", "/tmp/novavolume-crafted-absolute")
+CHUNK = 1 << 20
 
 
 def crafted_copy(archive, folder, mode):
@@ -35,10 +36,10 @@ def crafted_copy(archive, folder, mode):
                 filesystem["member"] = "../../../../../../etc"
     else:
         # The original members stay byte for byte (GNU sparse ones too): the extras go where the
-        # original's end-of-archive blocks were.
-        with gzip.open(archive, "rb") as handle:
-            original = handle.read()
-        with tarfile.open(fileobj=io.BytesIO(original)) as source:
+        # original's end-of-archive blocks were. Streamed in chunks: the lab's guests have 512 MB
+        # and the archive is about 100 MB of random data (held whole, three copies of it starved
+        # the controller of memory).
+        with tarfile.open(archive, mode="r:gz") as source:
             source.getmembers()
             end = source.offset
         extras = io.BytesIO()
@@ -48,10 +49,20 @@ def crafted_copy(archive, folder, mode):
                 info = tarfile.TarInfo(extra)
                 info.size = len(data)
                 out.addfile(info, io.BytesIO(data))
-        with gzip.open(target, "wb") as handle:
-            handle.write(original[:end] + extras.getvalue())
+        with gzip.open(archive, "rb") as original, gzip.open(target, "wb", compresslevel=1) as handle:
+            left = end
+            while left:
+                chunk = original.read(min(left, CHUNK))
+                if not chunk:
+                    sys.exit("%s ends before its members do" % archive)
+                handle.write(chunk)
+                left -= len(chunk)
+            handle.write(extras.getvalue())
+    digest = hashlib.new(manifest["checksum_algorithm"])
     with open(target, "rb") as handle:
-        digest = hashlib.new(manifest["checksum_algorithm"], handle.read()).hexdigest()
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    digest = digest.hexdigest()
     manifest.update(archive=name, checksum=digest, checksum_file=name + "." + manifest["checksum_algorithm"])
     with open(os.path.join(folder, manifest["checksum_file"]), "w", encoding="utf-8") as handle:
         handle.write("%s  %s\n" % (digest, name))

@@ -8,7 +8,9 @@ attach       playbooks/volume_attach.yml, from its start to a disk on the comput
              bench checks that the playbook says so);
 detach       playbooks/volume_detach.yml, from its start to its end (logged out, export removed);
 volume-list  `novavol volume-list`, and `novavol volume-attach` / `volume-detach` (the CLI's
-             own checks and its run of the same playbooks).
+             own checks and its run of the same playbooks);
+backup       `novavol volume-backup` of the same 1 GiB volume, nearly empty (an ext4 file system
+             on the whole volume, with one small file): snapshot, used data, checksum, report.
 Baseline: one `ansible -m ping` round trip to the compute host, measured in the same run, so the
 figures read as "so many Ansible round trips" on machines of different speed.
 
@@ -50,7 +52,12 @@ def main():
     cli = ["--backend", args.backend] if args.backend != "lio" else []
 
     run([ansible] + inventory + ["controller", "-m", "novavolume.lvm_iscsi.volume", "-a", "name=%s size=1" % args.volume], env)
-    timings = dict((name, []) for name in ("baseline", "attach", "detach", "volume-list", "cli attach", "cli detach"))
+    # A file system on the whole volume, so that the backup has used data to archive.
+    run([ansible] + inventory + ["controller", "-m", "ansible.builtin.shell", "-a",
+                                 "mkfs.ext4 -q -F /dev/nova-volumes/{0} && mkdir -p /mnt/{0} && mount /dev/nova-volumes/{0} /mnt/{0}"
+                                 " && echo bench >/mnt/{0}/file && umount /mnt/{0}".format(args.volume)], env)
+    timings = dict((name, []) for name in ("baseline", "attach", "detach", "volume-list", "cli attach", "cli detach",
+                                           "backup"))
     print("lab %s, backend %s, %d rounds, volume on %s, load average before: %s"
           % (args.lab, args.backend, args.rounds, args.instance, load()), flush=True)
     try:
@@ -64,6 +71,7 @@ def main():
             timings["volume-list"].append(run([novavol] + cli + ["volume-list"], env)[0])
             timings["cli attach"].append(run([novavol] + cli + ["volume-attach", args.instance, args.volume, "/dev/vdb"], env)[0])
             timings["cli detach"].append(run([novavol] + cli + ["volume-detach", args.instance, args.volume], env)[0])
+            timings["backup"].append(run([novavol] + cli + ["volume-backup", args.volume], env)[0])
     finally:
         subprocess.run([ansible] + inventory + ["controller", "-m", "novavolume.lvm_iscsi.volume", "-a",
                                                  "name=%s state=absent force=true target_backend=%s" % (args.volume, args.backend)],
@@ -76,6 +84,7 @@ def main():
     print("novavol volume-list      %s" % summary(timings["volume-list"], base))
     print("novavol volume-attach    %s" % summary(timings["cli attach"], base))
     print("novavol volume-detach    %s" % summary(timings["cli detach"], base))
+    print("novavol volume-backup    %s" % summary(timings["backup"], base))
     print("load average after: %s" % load())
 
 

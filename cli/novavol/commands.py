@@ -1,10 +1,13 @@
-"""The commands: each reads the volumes through volume_info, checks what nova would have
-refused with a message that says what to do, then runs the collection's module or playbook."""
+"""The commands: each is one run of the collection's module or playbook. A command that acts on
+a volume hands what the user typed (id, LV name or display name) to the playbook as
+volume_reference; the playbook resolves it on the controller (volume_info) and refuses what nova
+would have refused, in the same run, so no listing comes first."""
 
 import argparse
 
 from novavol import volumes as vol
-from novavol.errors import OperationFailed
+from novavol.errors import OperationFailed, UsageError
+from novavol.events import action_matches
 from novavol.render import property_table, table, to_json, volume_table
 from novavol.runner import inventory_exists
 
@@ -81,6 +84,40 @@ def fetch_volumes(ctx, name=None):
     return sorted(volumes, key=vol.sort_key)
 
 
+def resolved_volume(result):
+    """The volume a run resolved from what the user typed (its volume_info), normalized; None
+    when the run stopped before."""
+    found = result.module_results("volume_info")
+    listed = found[0].res.get("volumes") if found else None
+    return vol.normalize(listed[0]) if listed else None
+
+
+def check_reference(result):
+    """Exit 2, as for any unusable command line, when no volume or several answer to the reference."""
+    for failure in result.failures():
+        if action_matches(failure.action, "volume_info") and failure.res.get("reference_error"):
+            raise UsageError(failure.message(), artifacts=result.artifacts)
+
+
+def fetch_volume(ctx):
+    """The one volume the user named (ctx.args.volume), resolved by volume_info on the controller."""
+    result = ctx.runner.module("volume_info", dict(vg_args(ctx), reference=ctx.args.volume), title="volume_info")
+    check_reference(result)
+    return resolved_volume(check(result, "reading volume %s" % ctx.args.volume))
+
+
+def run_on_volume(ctx, playbook, extravars, title, doing):
+    """Run `playbook` on the volume the user named (ctx.args.volume), which the playbook resolves
+    on the controller; `doing` names the operation for a failure, with %s for the volume.
+    Returns the run's result and the volume it resolved."""
+    extravars = dict(vg_args(ctx), volume_reference=ctx.args.volume, **extravars)
+    result = ctx.runner.playbook(playbook, extravars, title=title)
+    check_reference(result)
+    volume = resolved_volume(result)
+    check(result, doing % (vol.label(volume) if volume else ctx.args.volume))
+    return result, volume
+
+
 def show_volume(ctx, volume):
     ctx.emit(to_json(volume) if ctx.args.json else property_table(volume))
 
@@ -94,10 +131,6 @@ def summary(result):
     ]
 
 
-def in_use_elsewhere(volume, instance):
-    return volume["attached_to"] is not None and volume["attached_to"] != instance
-
-
 # ---- volume-* --------------------------------------------------------------------------------
 
 def volume_list(ctx):
@@ -106,7 +139,7 @@ def volume_list(ctx):
 
 
 def volume_show(ctx):
-    show_volume(ctx, vol.resolve(fetch_volumes(ctx), ctx.args.volume))
+    show_volume(ctx, fetch_volume(ctx))
 
 
 def volume_create(ctx):
@@ -128,13 +161,9 @@ def volume_create(ctx):
 
 
 def volume_delete(ctx):
-    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
-    if volume["attached_to"] and not ctx.args.force:
-        raise OperationFailed("volume %s is %s on %s: detach it first or pass --force"
-                              % (vol.label(volume), volume["status"], volume["attached_to"]))
-    args = dict(vg_args(ctx), name=volume["name"], state="absent", force=ctx.args.force)
-    check(ctx.runner.module("volume", args, title="volume-delete %s" % volume["name"]),
-          "deleting volume %s" % vol.label(volume))
+    # The playbook refuses an attached volume unless --force, which detaches it first.
+    result, volume = run_on_volume(ctx, "volume_delete.yml", dict(force=ctx.args.force),
+                                   "volume-delete %s" % ctx.args.volume, "deleting volume %s")
     if ctx.args.json:
         ctx.emit(to_json({"deleted": volume}))
     else:
@@ -142,25 +171,14 @@ def volume_delete(ctx):
 
 
 def volume_attach(ctx):
-    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+    # The playbook refuses a volume in error; the export refuses one attached elsewhere.
     instance, device = ctx.args.instance, ctx.args.device
-    if in_use_elsewhere(volume, instance):
-        raise OperationFailed(
-            "volume %s is in-use on %s: detach it first (novavol volume-detach %s %s)"
-            % (vol.label(volume), volume["attached_to"], volume["attached_to"], vol.label(volume))
-        )
-    if volume["status"] == "error":
-        raise OperationFailed(
-            "volume %s is in error: look with `novavol diagnose %s`, then `novavol recover %s`"
-            % (vol.label(volume), vol.label(volume), vol.label(volume))
-        )
-    extravars = dict(volume=volume["name"], instance=instance, mountpoint=device)
+    extravars = dict(instance=instance, mountpoint=device)
     if ctx.args.mutual_chap:
         extravars["mutual_chap"] = True
-    result = check(
-        ctx.runner.playbook("volume_attach.yml", extravars, title="volume-attach %s %s %s" % (instance, volume["name"], device)),
-        "attaching volume %s to %s" % (vol.label(volume), instance),
-    )
+    result, volume = run_on_volume(ctx, "volume_attach.yml", extravars,
+                                   "volume-attach %s %s %s" % (instance, ctx.args.volume, device),
+                                   "attaching volume %%s to %s" % instance)
     attachment = dict(id=volume["id"], volumeId=volume["name"], serverId=instance, device=device)
     if ctx.args.json:
         ctx.emit(to_json(dict(attachment, changed=result.changed(), results=summary(result))))
@@ -169,18 +187,11 @@ def volume_attach(ctx):
 
 
 def volume_detach(ctx):
-    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+    # The playbook refuses a volume recorded as attached to another host.
     instance = ctx.args.instance
-    if in_use_elsewhere(volume, instance):
-        raise OperationFailed(
-            "volume %s is attached to %s, not %s: run `novavol volume-detach %s %s`"
-            % (vol.label(volume), volume["attached_to"], instance, volume["attached_to"], vol.label(volume))
-        )
-    result = check(
-        ctx.runner.playbook("volume_detach.yml", dict(volume=volume["name"], instance=instance, force=ctx.args.force),
-                            title="volume-detach %s %s" % (instance, volume["name"])),
-        "detaching volume %s from %s" % (vol.label(volume), instance),
-    )
+    result, volume = run_on_volume(ctx, "volume_detach.yml", dict(instance=instance, force=ctx.args.force),
+                                   "volume-detach %s %s" % (instance, ctx.args.volume),
+                                   "detaching volume %%s from %s" % instance)
     if ctx.args.json:
         ctx.emit(to_json(dict(id=volume["id"], volumeId=volume["name"], serverId=instance,
                               changed=result.changed(), results=summary(result))))
@@ -207,11 +218,12 @@ def volume_backup(ctx):
     extravars = _optional(ctx.args, "destination")
     if ctx.args.all:
         what = "all volumes"
+        result = check(ctx.runner.playbook("volume_backup.yml", extravars, title="volume-backup %s" % what),
+                       "backing up %s" % what)
     else:
-        volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
+        result, volume = run_on_volume(ctx, "volume_backup.yml", extravars, "volume-backup %s" % ctx.args.volume,
+                                       "backing up volume %s")
         extravars["volume"] = what = volume["name"]
-    result = check(ctx.runner.playbook("volume_backup.yml", extravars, title="volume-backup %s" % what),
-                   "backing up %s" % what)
     backups = [dict((k, v) for k, v in r.res.items() if k != "invocation" and not k.startswith("_"))
                for r in result.module_results("volume_backup")]
     _playbook_report(ctx, result, dict(volume=extravars.get("volume"), all=ctx.args.all, backup=backups[0] if backups else None),
@@ -219,9 +231,8 @@ def volume_backup(ctx):
 
 
 def volume_restore(ctx):
-    volumes = fetch_volumes(ctx)
     if ctx.args.volume:
-        volume = vol.resolve(volumes, ctx.args.volume)
+        volume = fetch_volume(ctx)
         if volume["status"] != "available":
             raise OperationFailed("volume %s is %s%s: detach it before restoring over it"
                                   % (vol.label(volume), volume["status"],
@@ -231,7 +242,7 @@ def volume_restore(ctx):
                                   "to restore into a new volume" % vol.label(volume))
         name = volume["name"]
     else:
-        name = vol.volume_name(vol.next_id(volumes))
+        name = vol.volume_name(vol.next_id(fetch_volumes(ctx)))
     extravars = dict(archive=ctx.args.archive, name=name, force=ctx.args.force)
     if ctx.args.vg:
         extravars["vg"] = ctx.args.vg
@@ -247,13 +258,14 @@ def volume_restore(ctx):
 
 
 def diagnose(ctx):
-    extravars = {}
     if ctx.args.volume:
-        extravars["volume"] = vol.resolve(fetch_volumes(ctx), ctx.args.volume)["name"]
-    what = extravars.get("volume", "all attachments")
-    result = check(ctx.runner.playbook("troubleshoot.yml", extravars, title="diagnose %s" % what),
-                   "diagnosing %s" % what)
-    _playbook_report(ctx, result, dict(volume=extravars.get("volume")), "diagnosis of %s done" % what)
+        result, volume = run_on_volume(ctx, "troubleshoot.yml", {}, "diagnose %s" % ctx.args.volume,
+                                       "diagnosing volume %s")
+        what = volume["name"]
+    else:
+        what = "all attachments"
+        result = check(ctx.runner.playbook("troubleshoot.yml", {}, title="diagnose %s" % what), "diagnosing %s" % what)
+    _playbook_report(ctx, result, dict(volume=what if ctx.args.volume else None), "diagnosis of %s done" % what)
     # A diagnosis that finds problems ran fine, but CI must see it: exit 1 with the problems.
     stats = result.stats_data()
     if stats.get("troubleshoot_ok") is False or str(stats.get("troubleshoot_ok")).lower() == "false":
@@ -263,10 +275,8 @@ def diagnose(ctx):
 
 
 def recover(ctx):
-    volume = vol.resolve(fetch_volumes(ctx), ctx.args.volume)
-    result = check(ctx.runner.playbook("recover_volume.yml", dict(volume=volume["name"]),
-                                       title="recover %s" % volume["name"]),
-                   "recovering volume %s" % vol.label(volume))
+    result, volume = run_on_volume(ctx, "recover_volume.yml", {}, "recover %s" % ctx.args.volume,
+                                   "recovering volume %s")
     _playbook_report(ctx, result, dict(volume=volume["name"]), "recovered volume %s" % vol.label(volume))
 
 

@@ -7,7 +7,6 @@ highest id in the volume group.
 
 import re
 
-from novavol.errors import UsageError
 
 NAME_TEMPLATE = "volume-%08x"
 _NAME = re.compile(r"^volume-([0-9a-f]{8})$")
@@ -62,32 +61,3 @@ def sort_key(volume):
 def label(volume):
     """How messages name a volume: its id when it has one, else its LV name."""
     return str(volume["id"]) if volume["id"] is not None else volume["name"]
-
-
-def resolve(volumes, reference):
-    """The one volume `reference` means: integer id, LV name or display name.
-
-    A reference that matches different volumes in different ways (id 7 and another volume's
-    display name "7"), or a display name shared by several volumes, is an error: guessing
-    could attach or delete the wrong disk.
-    """
-    reference = reference.strip()
-    matches = {}
-    if reference.isdigit():
-        for volume in volumes:
-            if volume["id"] == int(reference):
-                matches.setdefault(volume["name"], (volume, "id"))
-    for volume in volumes:
-        if volume["name"] == reference:
-            matches.setdefault(volume["name"], (volume, "LV name"))
-    for volume in volumes:
-        if volume["display_name"] == reference:
-            matches.setdefault(volume["name"], (volume, "display name"))
-    if not matches:
-        raise UsageError("no volume %r: give an id, LV name or display name from `novavol volume-list`" % reference)
-    if len(matches) > 1:
-        described = ", ".join(
-            "%s (%s by %s)" % (label(volume), volume["name"], how) for volume, how in matches.values()
-        )
-        raise UsageError("volume %r is ambiguous, it matches %s: use the LV name" % (reference, described))
-    return next(iter(matches.values()))[0]

@@ -255,7 +255,6 @@ diff:
 """
 
 import datetime
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -265,6 +264,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets impor
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import NameTemplate
 
 VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "state")
 ATTACH_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
@@ -272,43 +272,6 @@ ATTACH_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoi
 
 def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# One printf conversion, %d or %x, optionally zero-padded, between characters of volume names.
-NAME_TEMPLATE = re.compile(r"^([a-z0-9.-]*)%(0[1-9][0-9]?)?([dx])([a-z0-9.-]*)$")
-TEMPLATE_IDS = dict(d="[0-9]+", x="[0-9a-f]+")
-
-
-class NameTemplate:
-    """A template such as nova's volume-%08x, and the ids of the names made from it."""
-
-    def __init__(self, template):
-        match = NAME_TEMPLATE.match(template or "")
-        if not match:
-            raise ValidationError(
-                "invalid name_template %r: give one %%d or %%x conversion (optionally zero-padded, as in "
-                "volume-%%08x) between lower-case letters, digits, '.' or '-'" % (template,))
-        self.template = template
-        self.base = 16 if match.group(3) == "x" else 10
-        self.pattern = re.compile("^%s(%s)%s$" % (re.escape(match.group(1)), TEMPLATE_IDS[match.group(3)],
-                                                  re.escape(match.group(4))))
-        validation.volume_name(self.name(1))
-
-    def name(self, number):
-        return self.template % number
-
-    def number(self, name):
-        """The id of `name`, or None for a name the template does not make (volume-1 is not
-        made by volume-%08x)."""
-        match = self.pattern.match(name)
-        if not match:
-            return None
-        number = int(match.group(1), self.base)
-        return number if self.name(number) == name else None
-
-    def next_name(self, names):
-        numbers = [number for number in (self.number(name) for name in names) if number is not None]
-        return self.name(max(numbers) + 1 if numbers else 1)
 
 
 def desired_volumes(params):

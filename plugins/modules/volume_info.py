@@ -44,8 +44,30 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.locking
 options:
   name:
-    description: List only this volume (and its snapshots).
+    description:
+      - List only this volume (and its snapshots).
+      - Mutually exclusive with O(reference).
     type: str
+  reference:
+    description:
+      - List only the one volume a person means by this (and its snapshots), as C(nova) took it
+        on its command line, and fail when no volume or several answer to it (RV(reference_error)).
+        It can be the volume's integer id (decoded from its name through O(name_template)), its
+        LV name or its display name.
+      - A reference that matches different volumes in different ways (id V(7), and another volume
+        whose display name is V(7)), or a display name that several volumes share, is refused
+        rather than guessed.
+      - This lets a playbook that acts on a volume take what a person typed and resolve it in the
+        same run (C(novavol) passes C(volume_reference) to the playbooks), instead of a listing
+        first.
+      - Mutually exclusive with O(name).
+    type: str
+  name_template:
+    description:
+      - With O(reference), how an integer id maps to an LV name, as nova named its volumes; the same
+        as M(novavolume.lvm_iscsi.volume)'s O(novavolume.lvm_iscsi.volume#module:name_template).
+    type: str
+    default: volume-%08x
   target_backend:
     description: The iSCSI target implementation whose exports are read.
     type: str
@@ -64,6 +86,11 @@ EXAMPLES = r"""
   novavolume.lvm_iscsi.volume_info:
     name: volume-00000001
   register: one
+
+- name: Find the volume a person named (its id, LV name or display name)
+  novavolume.lvm_iscsi.volume_info:
+    reference: "7"
+  register: wanted
 
 - name: Fail when a volume is in an error state
   ansible.builtin.assert:
@@ -192,6 +219,13 @@ snapshots:
       description: The LV's creation time as LVM reports it.
       type: str
       sample: "2026-11-24 20:28:00 +0000"
+reference_error:
+  description:
+    - Why O(reference) was not resolved, V(not_found) or V(ambiguous); the message says which
+      volumes matched. Only on that failure.
+  returned: when O(reference) matches no volume or several
+  type: str
+  sample: ambiguous
 vg:
   description: The volume group's size and free space.
   returned: always
@@ -207,6 +241,8 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets impor
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
+    NameTemplate, UnresolvedReference, resolve)
 
 
 def describe_snapshot(lv):
@@ -229,10 +265,13 @@ def main():
         argument_spec=dict(
             vg=dict(type="str", default="nova-volumes"),
             name=dict(type="str"),
+            reference=dict(type="str"),
+            name_template=dict(type="str", default="volume-%08x"),
             target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
             target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
             lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
+        mutually_exclusive=[("name", "reference")],
         supports_check_mode=True,
     )
     params = module.params
@@ -240,6 +279,7 @@ def main():
         validation.vg_name(params["vg"])
         if params["name"] is not None:
             validation.volume_name(params["name"])
+        template = NameTemplate(params["name_template"])
         validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
     except ValidationError as error:
         module.fail_json(msg=str(error))
@@ -267,6 +307,12 @@ def main():
                 snapshots.append(describe_snapshot(lv))
         elif lvm.is_volume(lv) and params["name"] in (None, lv["name"]):
             volumes.append(describe_volume(lv, params["vg"], exports, params["target_prefix"]))
+    if params["reference"] is not None:
+        try:
+            volumes = [resolve(volumes, params["reference"], template)]
+        except UnresolvedReference as error:
+            module.fail_json(msg=str(error), reference_error=error.kind)
+        snapshots = [snapshot for snapshot in snapshots if snapshot["origin"] == volumes[0]["name"]]
 
     module.exit_json(
         changed=False,

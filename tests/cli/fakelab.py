@@ -6,13 +6,21 @@ Used by test_runner_integration.py and to record the event fixtures (record_fixt
 The fake modules mirror the interfaces the CLI codes against: `volume` (name or name_template,
 display_name, size, volume_type, vg, state, force, create_only; with name_template the new
 volume's record) and `volume_info` (volumes with name, status,
-display_name, size, volume_type, attached_to, mountpoint).
+display_name, size, volume_type, attached_to, mountpoint; `reference` resolved by the real
+module_utils/volume_reference.py). The playbooks that act on one volume resolve
+`volume_reference` with the real playbooks/tasks/volume_reference.yml, as the real ones do.
 """
 
 import json
 import os
+import shutil
 import sys
 import textwrap
+
+# The real checkout: the pieces the fake uses as they are.
+REAL_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REAL_FILES = ("plugins/module_utils/volume_reference.py", "plugins/module_utils/validation.py",
+              "playbooks/tasks/volume_reference.yml")
 
 STATE_ENV = "NOVAVOL_FAKE_STATE"
 
@@ -39,14 +47,24 @@ def save(volumes):
 ''' % (STATE_ENV, STATE_ENV)
 
 VOLUME_INFO = _MODULE_HEAD + '''
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
+    NameTemplate, UnresolvedReference, resolve)
+
 
 def main():
-    module = AnsibleModule(dict(vg=dict(type="str", default="nova-volumes"), name=dict(type="str")),
+    module = AnsibleModule(dict(vg=dict(type="str", default="nova-volumes"), name=dict(type="str"),
+                                reference=dict(type="str"), name_template=dict(type="str", default="volume-%08x"),
+                                target_backend=dict(type="str")),
                            supports_check_mode=True)
     # Shaped like the real module's RETURN: id is the LV name, size a float in GB.
     volumes = [dict(volume, id=name) for name, volume in sorted(load().items())]
     if module.params["name"]:
         volumes = [volume for volume in volumes if volume["name"] == module.params["name"]]
+    if module.params["reference"] is not None:
+        try:
+            volumes = [resolve(volumes, module.params["reference"], NameTemplate(module.params["name_template"]))]
+        except UnresolvedReference as error:
+            module.fail_json(msg=str(error), reference_error=error.kind)
     module.exit_json(changed=False, volumes=volumes, snapshots=[],
                      vg=dict(name=module.params["vg"], size=60.0, free=50.0))
 
@@ -159,80 +177,84 @@ main()
 '''
 
 
-def _playbook(name, hosts, task, args):
-    return textwrap.dedent("""\
-        ---
-        - name: {name}
-          hosts: {hosts}
-          gather_facts: false
-          tasks:
-            - name: {task}
-              novavolume.lvm_iscsi.fake_op:
-        {args}
-        """).format(name=name, hosts=hosts, task=task,
-                    args="\n".join("        %s: %s" % (key, value) for key, value in args.items()))
+# The real playbooks' first step on a volume named by the user, with what each refuses.
+_RESOLVE = """\
+- name: Find the volume asked for by reference
+  ansible.builtin.import_tasks: tasks/volume_reference.yml
+  vars: {refuse}
+  when: volume_reference is defined
+"""
+
+
+def _play(name, hosts, tasks, refuse=None):
+    """A playbook of one play; with `refuse` (vars for the real task file), it first resolves
+    volume_reference as the real playbooks that act on one volume do."""
+    tasks = textwrap.dedent(tasks)
+    if refuse is not None:
+        tasks = _RESOLVE.format(refuse=refuse) + "\n" + tasks
+    return "---\n- name: %s\n  hosts: %s\n  gather_facts: false\n  tasks:\n%s" % (
+        name, hosts, textwrap.indent(tasks, "    "))
+
+
+def _fake_op(task, **args):
+    return "- name: %s\n  novavolume.lvm_iscsi.fake_op:\n%s\n" % (
+        task, "\n".join("    %s: %s" % (key, value) for key, value in args.items()))
 
 
 PLAYBOOKS = {
-    "volume_attach.yml": _playbook("Attach a volume", "controller", "Attach {{ volume }} to {{ instance }}",
-                                   dict(op="attach", volume="'{{ volume }}'", instance="'{{ instance }}'",
-                                        mountpoint="'{{ mountpoint }}'")),
-    "volume_detach.yml": _playbook("Detach a volume", "controller", "Detach {{ volume }}",
-                                   dict(op="detach", volume="'{{ volume }}'")),
-    "volume_backup.yml": textwrap.dedent("""\
-        ---
-        - name: Back up volumes
-          hosts: controller
-          gather_facts: false
-          tasks:
-            - name: Back up {{ volume | default('all volumes') }}
-              novavolume.lvm_iscsi.volume_backup:
-                volume: "{{ volume | default(omit) }}"
-                all: "{{ volume is not defined }}"
-                destination: "{{ destination | default('/srv/backups/volumes') }}"
-              register: backup_result
-            - name: Show the report
-              ansible.builtin.debug:
-                msg: "{{ backup_result.report_text.splitlines() }}"
+    "volume_attach.yml": _play("Attach a volume", "controller", _fake_op(
+        "Attach {{ volume }} to {{ instance }}", op="attach", volume="'{{ volume }}'", instance="'{{ instance }}'",
+        mountpoint="'{{ mountpoint }}'"),
+        refuse="{volume_reference_refuse_error: true, volume_reference_attached_to: '{{ instance }}'}"),
+    "volume_detach.yml": _play("Detach a volume", "controller", _fake_op(
+        "Detach {{ volume }}", op="detach", volume="'{{ volume }}'"),
+        refuse="{volume_reference_attached_to: '{{ instance }}'}"),
+    "volume_delete.yml": _play("Delete a volume", "controller", """\
+        - name: Delete {{ volume }}
+          novavolume.lvm_iscsi.volume:
+            name: "{{ volume }}"
+            state: absent
+            force: "{{ force | default(false) | bool }}"
+        """, refuse="{volume_reference_refuse_in_use: '{{ not force | bool }}'}"),
+    "volume_backup.yml": _play("Back up volumes", "controller", """\
+        - name: Back up {{ volume | default('all volumes') }}
+          novavolume.lvm_iscsi.volume_backup:
+            volume: "{{ volume | default(omit) }}"
+            all: "{{ volume is not defined }}"
+            destination: "{{ destination | default('/srv/backups/volumes') }}"
+          register: backup_result
+        - name: Show the report
+          ansible.builtin.debug:
+            msg: "{{ backup_result.report_text.splitlines() }}"
+        """, refuse="{}"),
+    "volume_restore.yml": _play("Restore a volume from a backup", "controller", """\
+        - name: Restore {{ archive }} into {{ name }}
+          novavolume.lvm_iscsi.volume:
+            name: "{{ name }}"
+            size: 1
+            display_name: restored
+          register: restore_result
+        - name: Show the restored volume
+          ansible.builtin.debug:
+            var: restore_result.volume
         """),
-    "volume_restore.yml": textwrap.dedent("""\
-        ---
-        - name: Restore a volume from a backup
-          hosts: controller
-          gather_facts: false
-          tasks:
-            - name: Restore {{ archive }} into {{ name }}
-              novavolume.lvm_iscsi.volume:
-                name: "{{ name }}"
-                size: 1
-                display_name: restored
-              register: restore_result
-            - name: Show the restored volume
-              ansible.builtin.debug:
-                var: restore_result.volume
-        """),
-    "recover_volume.yml": _playbook("Recover a volume", "controller", "Recover {{ volume }}",
-                                    dict(op="recover", volume="'{{ volume }}'")),
-    "troubleshoot.yml": textwrap.dedent("""\
-        ---
-        - name: Troubleshoot
-          hosts: controller[0]
-          gather_facts: false
-          tasks:
-            - name: Check exports and sessions
-              novavolume.lvm_iscsi.fake_op:
-                op: diagnose
-            - name: Record the status for callers
-              ansible.builtin.set_stats:
-                data:
-                  troubleshoot_ok: "{{ problems is not defined }}"
-                  troubleshoot_problems: "{{ [problems] if problems is defined else [] }}"
-                per_host: false
-            - name: Status
-              ansible.builtin.debug:
-                msg: "{{ ['STATUS: PROBLEMS FOUND (1 of 1 probe(s))', problems] if problems is defined
-                         else ['STATUS: OK: 1 probe(s), every check passed'] }}"
-        """),
+    "recover_volume.yml": _play("Recover a volume", "controller", _fake_op(
+        "Recover {{ volume }}", op="recover", volume="'{{ volume }}'"), refuse="{}"),
+    "troubleshoot.yml": _play("Troubleshoot", "controller[0]", """\
+        - name: Check exports and sessions
+          novavolume.lvm_iscsi.fake_op:
+            op: diagnose
+        - name: Record the status for callers
+          ansible.builtin.set_stats:
+            data:
+              troubleshoot_ok: "{{ problems is not defined }}"
+              troubleshoot_problems: "{{ [problems] if problems is defined else [] }}"
+            per_host: false
+        - name: Status
+          ansible.builtin.debug:
+            msg: "{{ ['STATUS: PROBLEMS FOUND (1 of 1 probe(s))', problems] if problems is defined
+                     else ['STATUS: OK: 1 probe(s), every check passed'] }}"
+        """, refuse="{}"),
     "lab_up.yml": "---\n- name: Lab up\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
                   "    - name: Start lab {{ lab_name }}\n      ansible.builtin.debug:\n        msg: up\n",
 }
@@ -255,6 +277,10 @@ def build(root):
                          ("volume_backup.py", VOLUME_BACKUP)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
+    for name in REAL_FILES:
+        target = os.path.join(root if name.startswith("playbooks/") else collection, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(os.path.join(REAL_ROOT, name), target)
     for name, text in PLAYBOOKS.items():
         with open(os.path.join(root, "playbooks", name), "w") as handle:
             handle.write(text)

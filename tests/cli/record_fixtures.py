@@ -55,17 +55,26 @@ def main():
         save("create_1", runner.module("volume", dict(name_template="volume-%08x", size=10, display_name="my volume",
                                                       state="present")))
         save("list_available", runner.module("volume_info", {}))
-        save("attach", runner.playbook("volume_attach.yml", dict(volume="volume-00000001", instance="compute1",
+        save("reference_available", runner.module("volume_info", dict(reference="1")))
+        # Each command on one volume is one run: the playbook resolves what the user typed.
+        save("attach", runner.playbook("volume_attach.yml", dict(volume_reference="my volume", instance="compute1",
                                                                  mountpoint="/dev/vdb")))
         save("list_in_use", runner.module("volume_info", {}))
-        save("delete_in_use_failed", runner.module("volume", dict(name="volume-00000001", state="absent")))
-        save("detach", runner.playbook("volume_detach.yml", dict(volume="volume-00000001", instance="compute1")))
-        save("backup", runner.playbook("volume_backup.yml", dict(volume="volume-00000001")))
-        save("backup_all", runner.playbook("volume_backup.yml", {}))
-        save("delete", runner.module("volume", dict(name="volume-00000001", state="absent", force=False)))
-        save("diagnose", runner.playbook("troubleshoot.yml", {}))
+        save("reference_in_use", runner.module("volume_info", dict(reference="1")))
+        save("attach_elsewhere_refused", runner.playbook("volume_attach.yml", dict(
+            volume_reference="1", instance="compute2", mountpoint="/dev/vdc")))
+        save("detach_elsewhere_refused", runner.playbook("volume_detach.yml", dict(
+            volume_reference="1", instance="compute2", force=False)))
+        save("delete_in_use_failed", runner.playbook("volume_delete.yml", dict(volume_reference="1", force=False)))
         save("diagnose_problems", runner.playbook("troubleshoot.yml", dict(
-            problems="volume-00000001 on compute1: no session to the target")))
+            volume_reference="1", problems="volume-00000001 on compute1: no session to the target")))
+        save("recover", runner.playbook("recover_volume.yml", dict(volume_reference="my volume")))
+        save("detach", runner.playbook("volume_detach.yml", dict(volume_reference="1", instance="compute1",
+                                                                 force=False)))
+        save("backup", runner.playbook("volume_backup.yml", dict(volume_reference="1")))
+        save("backup_all", runner.playbook("volume_backup.yml", {}))
+        save("delete", runner.playbook("volume_delete.yml", dict(volume_reference="volume-00000001", force=False)))
+        save("diagnose", runner.playbook("troubleshoot.yml", {}))
         save("restore_new", runner.playbook("volume_restore.yml", dict(
             archive="/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz",
             name="volume-00000002", force=False)))
@@ -73,6 +82,11 @@ def main():
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
         save("list_mixed", runner.module("volume_info", {}))
+        save("reference_web_data", runner.module("volume_info", dict(reference="web data")))
+        save("reference_unknown", runner.module("volume_info", dict(reference="99")))
+        save("delete_ambiguous", runner.playbook("volume_delete.yml", dict(volume_reference="scratch", force=False)))
+        save("attach_error_refused", runner.playbook("volume_attach.yml", dict(
+            volume_reference="26", instance="compute1", mountpoint="/dev/vdc")))
         save("create_after_mixed", runner.module("volume", dict(name_template="volume-%08x", size=1,
                                                                 volume_type="ssd", state="present")))
         # A controller that refuses SSH: the unreachable event of a lab that is down.

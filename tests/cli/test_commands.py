@@ -57,44 +57,49 @@ def test_volume_create_without_a_record_says_so(cli):
 
 
 def test_volume_show_by_display_name(cli):
-    run = cli(["volume-show", "web data"], [LIST_MIXED])
+    # One volume_info run that resolves the reference on the controller.
+    run = cli(["volume-show", "web data"], [("module", "volume_info", "reference_web_data")])
     assert run.code == 0
+    assert run.calls == [("module", "volume_info", {"reference": "web data", "_hosts": "controller[0]"})]
     assert "| name          | volume-00000001" in run.stdout and "| mountpoint    | /dev/vdb" in run.stdout
 
 
-def test_ambiguous_volume_exits_2_and_runs_nothing_else(cli):
-    run = cli(["volume-delete", "scratch"], [LIST_MIXED])
+def test_ambiguous_volume_exits_2_and_changes_nothing(cli):
+    # The playbook stops at its first task, the resolution, before anything acts on a volume.
+    run = cli(["volume-delete", "scratch"], [("playbook", "volume_delete.yml", "delete_ambiguous")])
     assert run.code == 2
-    assert "ambiguous" in run.stderr and "use the LV name" in run.stderr
-    assert len(run.calls) == 1
+    assert ("ERROR: volume 'scratch' is ambiguous, it matches "
+            "7 (volume-00000007 by display name), 26 (volume-0000001a by display name): use the LV name") in run.stderr
+    assert run.calls == [("playbook", "volume_delete.yml", dict(volume_reference="scratch", force=False))]
 
 
 def test_unknown_volume_exits_2(cli):
-    run = cli(["volume-show", "99", "--json"], [LIST_MIXED])
+    run = cli(["volume-show", "99", "--json"], [("module", "volume_info", "reference_unknown")])
     assert run.code == 2
-    assert run.json() == {"error": "no volume '99': give an id, LV name or display name from `novavol volume-list`",
-                          "exit_code": 2, "artifacts": None}
+    assert run.json() == {
+        "error": "no volume '99': give an id, LV name or display name from `novavol volume-list`",
+        "exit_code": 2, "artifacts": "/artifacts/reference_unknown"}
 
 
 def test_delete_of_an_in_use_volume_is_refused_with_what_to_do(cli):
-    run = cli(["volume-delete", "1"], [LIST_IN_USE])
+    run = cli(["volume-delete", "1"], [("playbook", "volume_delete.yml", "delete_in_use_failed")])
     assert run.code == 1
-    assert "ERROR: volume 1 is in-use on compute1: detach it first or pass --force" in run.stderr
-    assert [call[1] for call in run.calls] == ["volume_info"]
-
-
-def test_delete_force_passes_force_and_reports_the_modules_failure(cli):
-    run = cli(["volume-delete", "--force", "1"], [LIST_IN_USE, ("module", "volume", "delete_in_use_failed")])
-    assert run.calls[1][2] == dict(name="volume-00000001", state="absent", force=True, _hosts="controller[0]")
-    assert run.code == 1
-    assert "deleting volume 1 failed: controller1: novavolume.lvm_iscsi.volume: volume volume-00000001 is in-use" \
-        in run.stderr
+    assert ("ERROR: deleting volume 1 failed: controller1: Refuse a volume in use: volume 1 (volume-00000001) is "
+            "in-use on compute1: detach it first (novavol volume-detach compute1 1), or use force. Nothing was "
+            "changed.") in run.stderr
     assert "ansible-runner artifacts (job events): /artifacts/delete_in_use_failed" in run.stderr
 
 
-def test_delete(cli):
-    run = cli(["volume-delete", "volume-00000001", "--json"], [LIST_AVAILABLE, ("module", "volume", "delete")])
+def test_delete_force_is_passed_to_the_playbook(cli):
+    run = cli(["volume-delete", "--force", "1"], [("playbook", "volume_delete.yml", "delete")])
+    assert run.calls == [("playbook", "volume_delete.yml", dict(volume_reference="1", force=True))]
     assert run.code == 0
+
+
+def test_delete(cli):
+    run = cli(["volume-delete", "volume-00000001", "--json"], [("playbook", "volume_delete.yml", "delete")])
+    assert run.code == 0
+    assert run.calls == [("playbook", "volume_delete.yml", dict(volume_reference="volume-00000001", force=False))]
     assert run.json()["deleted"]["name"] == "volume-00000001"
 
 
@@ -106,54 +111,57 @@ def test_unreachable_controller_exits_1(cli):
     assert "Connection refused" in error["error"]
 
 
-def test_attach_runs_the_playbook_with_the_lv_name(cli):
+def test_attach_is_one_playbook_run_that_resolves_the_volume(cli):
     run = cli(["volume-attach", "compute1", "my volume", "/dev/vdb", "--json"],
-              [LIST_AVAILABLE, ("playbook", "volume_attach.yml", "attach")])
+              [("playbook", "volume_attach.yml", "attach")])
     assert run.code == 0
-    assert run.calls[1] == ("playbook", "volume_attach.yml",
-                            dict(volume="volume-00000001", instance="compute1", mountpoint="/dev/vdb"))
+    assert run.calls == [("playbook", "volume_attach.yml",
+                          dict(volume_reference="my volume", instance="compute1", mountpoint="/dev/vdb"))]
     out = run.json()
-    assert (out["serverId"], out["device"], out["changed"]) == ("compute1", "/dev/vdb", True)
+    assert (out["id"], out["volumeId"], out["serverId"], out["device"], out["changed"]) == (
+        1, "volume-00000001", "compute1", "/dev/vdb", True)
 
 
 def test_attach_with_mutual_chap_asks_the_playbook_for_it(cli):
     run = cli(["volume-attach", "compute1", "1", "/dev/vdb", "--mutual-chap", "--json"],
-              [LIST_AVAILABLE, ("playbook", "volume_attach.yml", "attach")])
+              [("playbook", "volume_attach.yml", "attach")])
     assert run.code == 0
-    assert run.calls[1] == ("playbook", "volume_attach.yml",
-                            dict(volume="volume-00000001", instance="compute1", mountpoint="/dev/vdb", mutual_chap=True))
+    assert run.calls == [("playbook", "volume_attach.yml", dict(volume_reference="1", instance="compute1",
+                                                                mountpoint="/dev/vdb", mutual_chap=True))]
 
 
 def test_attach_of_a_volume_in_use_elsewhere_is_refused(cli):
-    run = cli(["volume-attach", "compute2", "1", "/dev/vdc"], [LIST_IN_USE])
+    run = cli(["volume-attach", "compute2", "1", "/dev/vdc"], [("playbook", "volume_attach.yml", "attach_elsewhere_refused")])
     assert run.code == 1
-    assert "volume 1 is in-use on compute1: detach it first (novavol volume-detach compute1 1)" in run.stderr
+    assert ("volume 1 (volume-00000001) is attached to compute1, not compute2: detach it from compute1 "
+            "(novavol volume-detach compute1 1). Nothing was changed.") in run.stderr
 
 
 def test_attach_of_a_volume_in_error_points_at_diagnose_and_recover(cli):
-    run = cli(["volume-attach", "compute1", "26", "/dev/vdc"], [LIST_MIXED])
+    run = cli(["volume-attach", "compute1", "26", "/dev/vdc"], [("playbook", "volume_attach.yml", "attach_error_refused")])
     assert run.code == 1
+    assert "attaching volume 26 to compute1 failed" in run.stderr
     assert "novavol diagnose 26" in run.stderr and "novavol recover 26" in run.stderr
 
 
 def test_detach(cli):
-    run = cli(["volume-detach", "compute1", "1"], [LIST_IN_USE, ("playbook", "volume_detach.yml", "detach")])
+    run = cli(["volume-detach", "compute1", "1"], [("playbook", "volume_detach.yml", "detach")])
     assert run.code == 0
-    assert run.calls[1] == ("playbook", "volume_detach.yml",
-                            dict(volume="volume-00000001", instance="compute1", force=False))
+    assert run.calls == [("playbook", "volume_detach.yml", dict(volume_reference="1", instance="compute1", force=False))]
     assert "detached volume 1 (volume-00000001) from compute1" in run.stderr
 
 
 def test_detach_from_the_wrong_instance_is_refused(cli):
-    run = cli(["volume-detach", "compute2", "1"], [LIST_IN_USE])
+    run = cli(["volume-detach", "compute2", "1"], [("playbook", "volume_detach.yml", "detach_elsewhere_refused")])
     assert run.code == 1
-    assert "attached to compute1, not compute2: run `novavol volume-detach compute1 1`" in run.stderr
+    assert "is attached to compute1, not compute2: detach it from compute1 (novavol volume-detach compute1 1)" \
+        in run.stderr
 
 
 def test_backup_one(cli):
-    run = cli(["volume-backup", "1", "--json"], [LIST_AVAILABLE, ("playbook", "volume_backup.yml", "backup")])
+    run = cli(["volume-backup", "1", "--json"], [("playbook", "volume_backup.yml", "backup")])
     assert run.code == 0
-    assert run.calls[1][2] == dict(volume="volume-00000001")
+    assert run.calls == [("playbook", "volume_backup.yml", dict(volume_reference="1"))]
     out = run.json()
     assert out["volume"] == "volume-00000001" and out["changed"] is True
     assert out["backup"]["archives"] == [
@@ -177,8 +185,8 @@ def test_diagnose_without_volume_reads_nothing_first(cli):
 
 
 def test_diagnose_that_finds_problems_prints_them_and_exits_1(cli):
-    run = cli(["diagnose", "1"], [LIST_IN_USE, ("playbook", "troubleshoot.yml", "diagnose_problems")])
-    assert run.calls[1][2] == dict(volume="volume-00000001")
+    run = cli(["diagnose", "1"], [("playbook", "troubleshoot.yml", "diagnose_problems")])
+    assert run.calls == [("playbook", "troubleshoot.yml", dict(volume_reference="1"))]
     assert run.code == 1
     assert "STATUS: PROBLEMS FOUND" in run.stdout
     assert "ERROR: problems found: volume-00000001 on compute1: no session to the target" in run.stderr
@@ -194,21 +202,23 @@ def test_restore_into_a_new_volume_takes_the_next_id(cli):
 
 
 def test_restore_over_a_volume_needs_force(cli):
-    run = cli(["volume-restore", "/srv/a.tar.gz", "1"], [LIST_AVAILABLE])
+    run = cli(["volume-restore", "/srv/a.tar.gz", "1"], [("module", "volume_info", "reference_available")])
+    assert run.calls == [("module", "volume_info", {"reference": "1", "_hosts": "controller[0]"})]
     assert run.code == 1
     assert "restoring over volume 1 replaces its data: pass --force" in run.stderr
 
 
 def test_restore_over_an_attached_volume_is_refused_even_with_force(cli):
-    run = cli(["volume-restore", "/srv/a.tar.gz", "1", "--force"], [LIST_IN_USE])
+    run = cli(["volume-restore", "/srv/a.tar.gz", "1", "--force"], [("module", "volume_info", "reference_in_use")])
     assert run.code == 1
     assert "volume 1 is in-use on compute1: detach it before restoring over it" in run.stderr
 
 
 def test_recover(cli):
-    run = cli(["recover", "my volume"], [LIST_IN_USE, ("playbook", "recover_volume.yml", "detach")])
+    run = cli(["recover", "my volume"], [("playbook", "recover_volume.yml", "recover")])
     assert run.code == 0
-    assert run.calls[1] == ("playbook", "recover_volume.yml", dict(volume="volume-00000001"))
+    assert run.calls == [("playbook", "recover_volume.yml", dict(volume_reference="my volume"))]
+    assert "recovered volume 1" in run.stderr
 
 
 def test_lab_status_up(cli, tmp_path):
@@ -240,8 +250,8 @@ def test_missing_inventory_is_a_usage_error_with_the_fix(monkeypatch, tmp_path, 
 
 
 def test_json_error_is_valid_json_on_stdout(cli):
-    run = cli(["--json", "volume-delete", "1"], [LIST_IN_USE])
-    assert json.loads(run.stdout)["error"].startswith("volume 1 is in-use")
+    run = cli(["--json", "volume-delete", "1"], [("playbook", "volume_delete.yml", "delete_in_use_failed")])
+    assert json.loads(run.stdout)["error"].startswith("deleting volume 1 failed: controller1: Refuse a volume in use")
 
 
 def test_an_inventory_folder_with_only_group_vars_is_no_inventory(tmp_path):

@@ -58,8 +58,8 @@ def test_failure_message_is_the_modules_msg_with_host_and_task():
     result = load_run("delete_in_use_failed")
     assert not result.ok
     assert result.error_message() == (
-        "controller1: novavolume.lvm_iscsi.volume: volume volume-00000001 is in-use on compute1; "
-        "detach it first or set force=true")
+        "controller1: Refuse a volume in use: volume 1 (volume-00000001) is in-use on compute1: detach it first "
+        "(novavol volume-detach compute1 1), or use force. Nothing was changed.")
 
 
 def test_unreachable_message_points_at_the_lab():
@@ -86,7 +86,7 @@ def test_failed_progress_line_carries_the_message():
     progress = Progress(stream, "plain")
     for event in load_run("delete_in_use_failed").events:
         progress.on_event(event)
-    assert "failed      controller1    novavolume.lvm_iscsi.volume: volume volume-00000001 is in-use" in stream.getvalue()
+    assert "failed      controller1    Refuse a volume in use: volume 1 (volume-00000001) is in-use" in stream.getvalue()
 
 
 class Terminal(io.StringIO):
@@ -99,11 +99,15 @@ def test_spinner_on_a_terminal_is_cleared_before_result_lines():
     progress = Progress(stream, choose_mode(stream, 0, False))
     assert progress.mode == "spinner"
     events = load_run("attach").events
-    for event in events[:3]:  # up to the task start
+    # up to the start of the attach task (after the volume's resolution and its checks)
+    started = next(index for index, event in enumerate(events)
+                   if event.get("event") == "playbook_on_task_start"
+                   and event["event_data"]["task"] == "Attach volume-00000001 to compute1")
+    for event in events[:started + 1]:
         progress.on_event(event)
     progress.tick()
     assert stream.getvalue().endswith("Attach volume-00000001 to compute1")
-    for event in events[3:]:
+    for event in events[started + 1:]:
         progress.on_event(event)
     progress.finish()
     assert "\r\033[K  changed     controller1    Attach volume-00000001 to compute1\n" in stream.getvalue()

@@ -1,9 +1,9 @@
-"""nova's integer ids in LV names, and resolving a VOLUME argument."""
+"""nova's integer ids in LV names, as the CLI shows them (volume_info resolves a VOLUME argument:
+tests/unit/plugins/module_utils/test_volume_reference.py)."""
 
 import pytest
 
 from novavol import volumes as vol
-from novavol.errors import UsageError
 
 from .conftest import load_run
 
@@ -43,37 +43,3 @@ def test_normalize_keeps_the_lv_name_and_gives_the_integer_id():
 
 def test_fractional_sizes_stay_fractional():
     assert next(v for v in mixed() if v["name"] == "volume-00000007")["size"] == 0.5
-
-
-@pytest.mark.parametrize("reference,name", [
-    ("1", "volume-00000001"),
-    ("26", "volume-0000001a"),
-    ("volume-00000007", "volume-00000007"),
-    ("web data", "volume-00000001"),
-    ("backups", "backups"),
-    (" 1 ", "volume-00000001"),
-])
-def test_resolve(reference, name):
-    assert vol.resolve(mixed(), reference)["name"] == name
-
-
-def test_shared_display_name_is_ambiguous():
-    with pytest.raises(UsageError) as error:
-        vol.resolve(mixed(), "scratch")
-    assert "ambiguous" in error.value.message
-    assert "volume-00000007" in error.value.message and "volume-0000001a" in error.value.message
-
-
-def test_id_of_one_volume_and_display_name_of_another_is_ambiguous():
-    # id 7 is volume-00000007; volume-00000009's display name is "7"
-    with pytest.raises(UsageError) as error:
-        vol.resolve(mixed(), "7")
-    assert "7 (volume-00000007 by id)" in error.value.message
-    assert "9 (volume-00000009 by display name)" in error.value.message
-    assert error.value.exit_code == 2
-
-
-def test_unknown_volume():
-    with pytest.raises(UsageError) as error:
-        vol.resolve(mixed(), "42")
-    assert error.value.message.startswith("no volume '42'")

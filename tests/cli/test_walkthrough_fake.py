@@ -50,7 +50,9 @@ def test_walkthrough(novavol):
 
     refused = novavol("volume-delete", "1")
     assert refused.code == 1
-    assert refused.data["error"] == "volume 1 is in-use on compute1: detach it first or pass --force"
+    assert refused.data["error"] == (
+        "deleting volume 1 failed: controller1: Refuse a volume in use: volume 1 (volume-00000001) is in-use on "
+        "compute1: detach it first (novavol volume-detach compute1 1), or use force. Nothing was changed.")
 
     assert novavol("volume-detach", "compute1", "1").code == 0
     backup = novavol("volume-backup", "1")

@@ -180,7 +180,7 @@ main()
 # The real playbooks' first step on a volume named by the user, with what each refuses.
 _RESOLVE = """\
 - name: Find the volume asked for by reference
-  ansible.builtin.import_tasks: tasks/volume_reference.yml
+  ansible.builtin.include_tasks: tasks/volume_reference.yml
   vars: {refuse}
   when: volume_reference is defined
 """

@@ -58,7 +58,7 @@ def test_failure_message_is_the_modules_msg_with_host_and_task():
     result = load_run("delete_in_use_failed")
     assert not result.ok
     assert result.error_message() == (
-        "controller1: Refuse a volume in use: volume 1 (volume-00000001) is in-use on compute1: detach it first "
+        "controller1: Check the volume: volume 1 (volume-00000001) is in-use on compute1: detach it first "
         "(novavol volume-detach compute1 1), or use force. Nothing was changed.")
 
 
@@ -86,7 +86,7 @@ def test_failed_progress_line_carries_the_message():
     progress = Progress(stream, "plain")
     for event in load_run("delete_in_use_failed").events:
         progress.on_event(event)
-    assert "failed      controller1    Refuse a volume in use: volume 1 (volume-00000001) is in-use" in stream.getvalue()
+    assert "failed      controller1    Check the volume: volume 1 (volume-00000001) is in-use" in stream.getvalue()
 
 
 class Terminal(io.StringIO):

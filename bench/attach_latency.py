@@ -11,8 +11,11 @@ volume-list  `novavol volume-list`, and `novavol volume-attach` / `volume-detach
              own checks and its run of the same playbooks);
 backup       `novavol volume-backup` of the same 1 GiB volume, nearly empty (an ext4 file system
              on the whole volume, with one small file): snapshot, used data, checksum, report.
-Baseline: one `ansible -m ping` round trip to the compute host, measured in the same run, so the
-figures read as "so many Ansible round trips" on machines of different speed.
+Baselines, measured in the same run, so that the figures read as "so many Ansible round trips" on
+machines of different speed: one `ansible -m ping` of the hosts each operation touches, the
+controller and the compute host for attach and detach, the controller alone for volume-list and
+the backup. (With tgt, the lab must have been set up with iscsi_target_backend=tgt: novavol
+and the playbooks take the backend from the inventory.)
 
     NOVALAB_NAME=bench .venv/bin/python bench/attach_latency.py [--rounds 3] [--backend lio]
 
@@ -49,42 +52,47 @@ def main():
     inventory = inventory_args(args.lab)
     ansible, playbook, novavol = (os.path.join(BIN, name) for name in ("ansible", "ansible-playbook", "novavol"))
     extra = ["-e", "volume=%s" % args.volume, "-e", "instance=%s" % args.instance, "-e", "backend=%s" % args.backend]
-    cli = ["--backend", args.backend] if args.backend != "lio" else []
 
     run([ansible] + inventory + ["controller", "-m", "novavolume.lvm_iscsi.volume", "-a", "name=%s size=1" % args.volume], env)
     # A file system on the whole volume, so that the backup has used data to archive.
     run([ansible] + inventory + ["controller", "-m", "ansible.builtin.shell", "-a",
                                  "mkfs.ext4 -q -F /dev/nova-volumes/{0} && mkdir -p /mnt/{0} && mount /dev/nova-volumes/{0} /mnt/{0}"
                                  " && echo bench >/mnt/{0}/file && umount /mnt/{0}".format(args.volume)], env)
-    timings = dict((name, []) for name in ("baseline", "attach", "detach", "volume-list", "cli attach", "cli detach",
-                                           "backup"))
+    both = "controller,%s" % args.instance
+    timings = dict((name, []) for name in ("ping both", "ping controller", "ping compute", "attach", "detach", "volume-list",
+                                           "cli attach", "cli detach", "backup"))
     print("lab %s, backend %s, %d rounds, volume on %s, load average before: %s"
           % (args.lab, args.backend, args.rounds, args.instance, load()), flush=True)
     try:
         for _round in range(args.rounds):
-            timings["baseline"].append(run([ansible] + inventory + [args.instance, "-m", "ansible.builtin.ping"], env)[0])
+            timings["ping both"].append(run([ansible] + inventory + [both, "-m", "ansible.builtin.ping"], env)[0])
+            timings["ping controller"].append(run([ansible] + inventory + ["controller", "-m", "ansible.builtin.ping"], env)[0])
+            timings["ping compute"].append(run([ansible] + inventory + [args.instance, "-m", "ansible.builtin.ping"], env)[0])
             took, output = run([playbook] + inventory + ["playbooks/volume_attach.yml", "-e", "mountpoint=/dev/vdb"] + extra, env)
             if READ_BACK not in output:
                 sys.exit("volume_attach.yml did not report a disk that reads back:\n%s" % output[-3000:])
             timings["attach"].append(took)
             timings["detach"].append(run([playbook] + inventory + ["playbooks/volume_detach.yml"] + extra, env)[0])
-            timings["volume-list"].append(run([novavol] + cli + ["volume-list"], env)[0])
-            timings["cli attach"].append(run([novavol] + cli + ["volume-attach", args.instance, args.volume, "/dev/vdb"], env)[0])
-            timings["cli detach"].append(run([novavol] + cli + ["volume-detach", args.instance, args.volume], env)[0])
-            timings["backup"].append(run([novavol] + cli + ["volume-backup", args.volume], env)[0])
+            timings["volume-list"].append(run([novavol, "volume-list"], env)[0])
+            timings["cli attach"].append(run([novavol, "volume-attach", args.instance, args.volume, "/dev/vdb"], env)[0])
+            timings["cli detach"].append(run([novavol, "volume-detach", args.instance, args.volume], env)[0])
+            timings["backup"].append(run([novavol, "volume-backup", args.volume], env)[0])
     finally:
         subprocess.run([ansible] + inventory + ["controller", "-m", "novavolume.lvm_iscsi.volume", "-a",
                                                  "name=%s state=absent force=true target_backend=%s" % (args.volume, args.backend)],
                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
-    base = statistics.median(timings["baseline"])
-    print("baseline (ansible ping)  %s" % summary(timings["baseline"]))
-    print("attach (to a read disk)  %s" % summary(timings["attach"], base))
-    print("detach                   %s" % summary(timings["detach"], base))
-    print("novavol volume-list      %s" % summary(timings["volume-list"], base))
-    print("novavol volume-attach    %s" % summary(timings["cli attach"], base))
-    print("novavol volume-detach    %s" % summary(timings["cli detach"], base))
-    print("novavol volume-backup    %s" % summary(timings["backup"], base))
+    both, controller = (statistics.median(timings[name]) for name in ("ping both", "ping controller"))
+    print("ping controller+compute  %s" % summary(timings["ping both"]))
+    print("ping controller          %s" % summary(timings["ping controller"]))
+    # The baseline of the figures before session 9 (bench/README.md), for comparison.
+    print("ping compute host        %s" % summary(timings["ping compute"]))
+    print("attach (to a read disk)  %s" % summary(timings["attach"], both))
+    print("detach                   %s" % summary(timings["detach"], both))
+    print("novavol volume-list      %s" % summary(timings["volume-list"], controller))
+    print("novavol volume-attach    %s" % summary(timings["cli attach"], both))
+    print("novavol volume-detach    %s" % summary(timings["cli detach"], both))
+    print("novavol volume-backup    %s" % summary(timings["backup"], controller))
     print("load average after: %s" % load())
 
 

@@ -18,7 +18,7 @@ description:
     creation time; snapshots are listed apart, with their origin.
   - The status is derived from LVM, the target's exports and the volume's tags, with one C(vgs),
     one C(lvs) and one read of the target backend's exports.
-  - All three are read under a shared lock on the target's configuration (see O(lock_timeout)):
+  - All three are read under a shared lock on the target's configuration (see O(lock_timeout));
     an attach or detach at the same moment changes the export and then the volume's tags under
     that lock, so a listing never sees an export half made (rtslib fails on a LUN whose storage
     object is not there yet) or an export without the attachment that is being recorded for it.

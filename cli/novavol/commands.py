@@ -118,6 +118,8 @@ def volume_create(ctx):
         args["display_name"] = ctx.args.display_name
     if ctx.args.volume_type is not None:
         args["volume_type"] = ctx.args.volume_type
+    if ctx.args.provisioning is not None:
+        args["provisioning"] = ctx.args.provisioning
     result = check(ctx.runner.module("volume", args, title="volume-create"), "creating a volume")
     created = result.module_results("volume")
     record = created[0].res.get("record") if created else None
@@ -321,6 +323,8 @@ def _volume_arg(parser):
 def _create(parser):
     parser.add_argument("--display-name", "--display_name", dest="display_name", metavar="NAME")
     parser.add_argument("--volume-type", "--volume_type", dest="volume_type", metavar="TYPE")
+    parser.add_argument("--provisioning", choices=("thick", "thin"),
+                        help="thin: a thin volume in the volume group's thin pool (default: thick)")
     parser.add_argument("size", metavar="SIZE_GB", type=_positive_size, help="size in GB")
 
 

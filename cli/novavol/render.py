@@ -11,8 +11,12 @@ LIST_COLUMNS = (
     ("Attached to", lambda v: v["attached_to"] or ""),
 )
 
+# Shown only when some volume is thin, so that a listing of thick volumes stays nova's table.
+PROVISIONING_COLUMN = ("Provisioning", lambda v: v.get("provisioning") or "thick")
+
 # volume-show's rows, in nova's order; anything else volume_info reports follows, sorted.
-SHOW_FIRST = ("id", "name", "status", "status_reason", "display_name", "size", "volume_type", "attached_to", "mountpoint", "created_at")
+SHOW_FIRST = ("id", "name", "status", "status_reason", "display_name", "size", "volume_type", "provisioning", "thin_pool",
+              "attached_to", "mountpoint", "created_at")
 
 
 def cell(value):
@@ -41,8 +45,11 @@ def table(headers, rows):
 
 
 def volume_table(volumes):
-    headers = [header for header, _get in LIST_COLUMNS]
-    return table(headers, [[get(volume) for _header, get in LIST_COLUMNS] for volume in volumes])
+    columns = list(LIST_COLUMNS)
+    if any(volume.get("provisioning") == "thin" for volume in volumes):
+        columns.insert(-1, PROVISIONING_COLUMN)
+    headers = [header for header, _get in columns]
+    return table(headers, [[get(volume) for _header, get in columns] for volume in volumes])
 
 
 def property_table(record, first=SHOW_FIRST):

@@ -273,3 +273,10 @@ def test_each_inventory_gets_its_own_ssh_control_path_dir(tmp_path):
     assert control_dir("/var/tmp/novavolume-lab/cli/inventory.yml") != control_dir(
         "/var/tmp/novavolume-lab/attach/inventory.yml")
     assert control_dir("/x/inventory.yml") == control_dir("/x/inventory.yml")
+
+
+def test_volume_create_thin_asks_the_module_for_it(cli):
+    run = cli(["volume-create", "--provisioning", "thin", "10", "--json"], [("module", "volume", "create_1")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("module", "volume", dict(name_template="volume-%08x", size=10, provisioning="thin",
+                                                   state="present", _hosts="controller[0]"))]

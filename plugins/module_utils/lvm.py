@@ -53,6 +53,7 @@ def lvcreate_runner(module):
             virtual_size_bytes=lambda value: [] if value is None else ["-V", "%db" % value],
             thinpool=fmt.opt_val("--thinpool"),
             thin_pool=fmt.fixed("--type", "thin-pool"),
+            zero=fmt.fixed("--zero", "y"),
             chunk_size_bytes=lambda value: [] if value is None else ["--chunksize", "%db" % value],
             metadata_size_bytes=lambda value: [] if value is None else ["--poolmetadatasize", "%db" % value],
             name=fmt.opt_val("-n"),
@@ -238,6 +239,8 @@ def thin_pools(lvs):
                 size=lv["size"],
                 data_percent=lv["data_percent"] or 0,
                 metadata_percent=lv["metadata_percent"] or 0,
+                # lv_attr's eighth letter: z when the pool zeroes the blocks it hands out.
+                zeroing=lv["attr"][7:8] == "z",
                 virtual=0,
                 volumes=0,
             )

@@ -11,10 +11,11 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: thin_pool
 short_description: Create and grow the thin pool that thin volumes are made in
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Makes the LVM thin pool O(name) in the volume group O(vg) once
-    (C(lvcreate --type thin-pool)), and grows it (C(lvextend)) when a larger O(size) or
+    (C(lvcreate --type thin-pool --zero y), zeroing the blocks it hands out, whatever lvm.conf
+    says, so that a new volume never shows a deleted one's data), and grows it (C(lvextend)) when a larger O(size) or
     O(metadata_size) is asked. A pool is never shrunk (LVM cannot shrink one); a smaller size is
     left as it is, with a warning.
   - Thin volumes of M(novavolume.lvm_iscsi.volume) (O(novavolume.lvm_iscsi.volume#module:provisioning=thin))
@@ -228,7 +229,7 @@ def apply_steps(module, steps, chunk, metadata):
     for step in steps:
         if step[0] == "create":
             lvm.lvcreate_runner(module).run(
-                "yes thin_pool size_bytes chunk_size_bytes metadata_size_bytes name vg", yes=True, thin_pool=True,
+                "yes thin_pool zero size_bytes chunk_size_bytes metadata_size_bytes name vg", yes=True, thin_pool=True, zero=True,
                 size_bytes=step[1], chunk_size_bytes=chunk, metadata_size_bytes=metadata, name=name, vg=vg)
         elif step[0] == "grow":
             lvm.lvresize_runner(module, "lvextend").run("size_bytes lv", size_bytes=step[1], lv="%s/%s" % (vg, name))

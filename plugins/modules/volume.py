@@ -167,8 +167,9 @@ options:
       - Delete a volume that is exported or recorded as attached; the export is removed first
         (through O(target_backend)) and the attachment tags are cleared, then its snapshots and
         the volume are removed. A compute host still logged in loses the disk.
-      - Create or grow thin volumes beyond O(max_over_subscription_ratio), or in a pool whose use
-        is above O(pool_full_threshold).
+      - Create or grow thin volumes beyond O(max_over_subscription_ratio), in a pool whose use is
+        above O(pool_full_threshold), or in a pool that does not zero the blocks it hands out (such
+        a pool is refused otherwise, since a thin volume could show a deleted volume's data).
     type: bool
     default: false
   target_backend:
@@ -572,6 +573,10 @@ class Plan:
                     "pool of %s, a ratio of %s, above max_over_subscription_ratio %g (raise that option, grow the "
                     "pool, or use force)" % (name, lvm.gb_text(virtual), lvm.gb_text(pool["size"]),
                                              lvm.over_subscription(virtual, pool["size"]), max_ratio))
+            if not pool["zeroing"]:
+                self.errors.append(
+                    "refusing to add to thin pool %s: it does not zero the blocks it hands out, so a thin volume "
+                    "could show a deleted volume's data (turn zeroing on with lvchange --zero y, or use force)" % name)
             full = ["its %s use is %g%%" % (what, pool[what + "_percent"]) for what in ("data", "metadata")
                     if pool[what + "_percent"] > full_threshold]
             if full:
@@ -659,7 +664,8 @@ class Executor:
         if pool is None:
             self.lvcreate.run("yes wipe size_bytes name tags vg", yes=True, wipe=True, size_bytes=size, name=entry["name"], tags=tags, vg=self.vg_name)
         else:
-            # No wiping: a new thin volume maps no blocks yet, and the pool hands out zeroed ones.
+            # No wiping: a new thin volume maps no blocks yet, and the pool hands out zeroed ones
+            # (check_thin_pools refuses a pool that does not).
             self.lvcreate.run("yes thin virtual_size_bytes thinpool name tags vg", yes=True, thin=True, virtual_size_bytes=size,
                               thinpool=pool, name=entry["name"], tags=tags, vg=self.vg_name)
 

@@ -5,7 +5,7 @@ import argparse
 
 from novavol import volumes as vol
 from novavol.errors import OperationFailed
-from novavol.render import property_table, table, to_json, volume_table
+from novavol.render import pool_table, property_table, table, to_json, volume_table
 from novavol.runner import inventory_exists
 
 
@@ -63,8 +63,8 @@ def check(result, doing):
     return result
 
 
-def fetch_volumes(ctx, name=None):
-    """The volumes (all, or the one LV `name`) as volume_info reports them, normalized."""
+def fetch_info(ctx, name=None):
+    """volume_info's result (for all volumes, or the one LV `name`)."""
     args = vg_args(ctx)
     if name:
         args["name"] = name
@@ -75,7 +75,12 @@ def fetch_volumes(ctx, name=None):
             "volume_info ran on no host: the inventory %s has no host in group controller" % ctx.runner.inventory,
             artifacts=result.artifacts,
         )
-    volumes = [vol.normalize(item) for item in infos[0].res.get("volumes") or []]
+    return infos[0].res
+
+
+def fetch_volumes(ctx, name=None):
+    """The volumes (all, or the one LV `name`) as volume_info reports them, normalized."""
+    volumes = [vol.normalize(item) for item in fetch_info(ctx, name).get("volumes") or []]
     if name:
         volumes = [volume for volume in volumes if volume["name"] == name]
     return sorted(volumes, key=vol.sort_key)
@@ -107,6 +112,11 @@ def volume_list(ctx):
 
 def volume_show(ctx):
     show_volume(ctx, vol.resolve(fetch_volumes(ctx), ctx.args.volume))
+
+
+def pool_list(ctx):
+    pools = fetch_info(ctx).get("pools") or []
+    ctx.emit(to_json({"pools": pools}) if ctx.args.json else pool_table(pools))
 
 
 def volume_create(ctx):
@@ -377,6 +387,7 @@ COMMANDS = (
     Command("volume-delete", "Remove a volume.", volume_delete, _delete),
     Command("volume-attach", "Attach a volume to a compute host.", volume_attach, _attach),
     Command("volume-detach", "Detach a volume from a compute host.", volume_detach, _detach),
+    Command("pool-list", "List the thin pools: use, oversubscription and state.", pool_list),
     Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
     Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",
             volume_restore, _restore),

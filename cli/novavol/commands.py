@@ -8,7 +8,7 @@ import argparse
 from novavol import volumes as vol
 from novavol.errors import OperationFailed, UsageError
 from novavol.events import action_matches
-from novavol.render import property_table, table, to_json, volume_table
+from novavol.render import pool_table, property_table, table, to_json, volume_table
 from novavol.runner import inventory_exists
 
 
@@ -66,8 +66,8 @@ def check(result, doing):
     return result
 
 
-def fetch_volumes(ctx, name=None):
-    """The volumes (all, or the one LV `name`) as volume_info reports them, normalized."""
+def fetch_info(ctx, name=None):
+    """volume_info's result (for all volumes, or the one LV `name`)."""
     args = vg_args(ctx)
     if name:
         args["name"] = name
@@ -78,7 +78,12 @@ def fetch_volumes(ctx, name=None):
             "volume_info ran on no host: the inventory %s has no host in group controller" % ctx.runner.inventory,
             artifacts=result.artifacts,
         )
-    volumes = [vol.normalize(item) for item in infos[0].res.get("volumes") or []]
+    return infos[0].res
+
+
+def fetch_volumes(ctx, name=None):
+    """The volumes (all, or the one LV `name`) as volume_info reports them, normalized."""
+    volumes = [vol.normalize(item) for item in fetch_info(ctx, name).get("volumes") or []]
     if name:
         volumes = [volume for volume in volumes if volume["name"] == name]
     return sorted(volumes, key=vol.sort_key)
@@ -142,6 +147,11 @@ def volume_show(ctx):
     show_volume(ctx, fetch_volume(ctx))
 
 
+def pool_list(ctx):
+    pools = fetch_info(ctx).get("pools") or []
+    ctx.emit(to_json({"pools": pools}) if ctx.args.json else pool_table(pools))
+
+
 def volume_create(ctx):
     # One module call: the volume module picks the next id under the volume group's lock of new
     # names and returns the new volume as volume_info lists it, so creations at once get
@@ -151,6 +161,8 @@ def volume_create(ctx):
         args["display_name"] = ctx.args.display_name
     if ctx.args.volume_type is not None:
         args["volume_type"] = ctx.args.volume_type
+    if ctx.args.provisioning is not None:
+        args["provisioning"] = ctx.args.provisioning
     result = check(ctx.runner.module("volume", args, title="volume-create"), "creating a volume")
     created = result.module_results("volume")
     record = created[0].res.get("record") if created else None
@@ -331,6 +343,8 @@ def _volume_arg(parser):
 def _create(parser):
     parser.add_argument("--display-name", "--display_name", dest="display_name", metavar="NAME")
     parser.add_argument("--volume-type", "--volume_type", dest="volume_type", metavar="TYPE")
+    parser.add_argument("--provisioning", choices=("thick", "thin"),
+                        help="thin: a thin volume in the volume group's thin pool (default: thick)")
     parser.add_argument("size", metavar="SIZE_GB", type=_positive_size, help="size in GB")
 
 
@@ -383,6 +397,7 @@ COMMANDS = (
     Command("volume-delete", "Remove a volume.", volume_delete, _delete),
     Command("volume-attach", "Attach a volume to a compute host.", volume_attach, _attach),
     Command("volume-detach", "Detach a volume from a compute host.", volume_detach, _detach),
+    Command("pool-list", "List the thin pools: use, oversubscription and state.", pool_list),
     Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
     Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",
             volume_restore, _restore),

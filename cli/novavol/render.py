@@ -11,8 +11,25 @@ LIST_COLUMNS = (
     ("Attached to", lambda v: v["attached_to"] or ""),
 )
 
+# Shown only when some volume is thin, so that a listing of thick volumes stays nova's table.
+PROVISIONING_COLUMN = ("Provisioning", lambda v: v.get("provisioning") or "thick")
+
+# pool-list's columns: volume_info's figures of each thin pool.
+POOL_COLUMNS = (
+    ("Name", lambda p: p["name"]),
+    ("Size", lambda p: p["size"]),
+    ("Data %", lambda p: p["data_percent"]),
+    ("Metadata %", lambda p: p["metadata_percent"]),
+    ("Virtual Size", lambda p: p["virtual_size"]),
+    ("Ratio", lambda p: p["over_subscription_ratio"]),
+    ("Volumes", lambda p: p["volumes"]),
+    ("State", lambda p: p["state"]),
+    ("Reason", lambda p: p.get("state_reason") or ""),
+)
+
 # volume-show's rows, in nova's order; anything else volume_info reports follows, sorted.
-SHOW_FIRST = ("id", "name", "status", "status_reason", "display_name", "size", "volume_type", "attached_to", "mountpoint", "created_at")
+SHOW_FIRST = ("id", "name", "status", "status_reason", "display_name", "size", "volume_type", "provisioning", "thin_pool",
+              "attached_to", "mountpoint", "created_at")
 
 
 def cell(value):
@@ -41,8 +58,15 @@ def table(headers, rows):
 
 
 def volume_table(volumes):
-    headers = [header for header, _get in LIST_COLUMNS]
-    return table(headers, [[get(volume) for _header, get in LIST_COLUMNS] for volume in volumes])
+    columns = list(LIST_COLUMNS)
+    if any(volume.get("provisioning") == "thin" for volume in volumes):
+        columns.insert(-1, PROVISIONING_COLUMN)
+    headers = [header for header, _get in columns]
+    return table(headers, [[get(volume) for _header, get in columns] for volume in volumes])
+
+
+def pool_table(pools):
+    return table([header for header, _get in POOL_COLUMNS], [[get(pool) for _header, get in POOL_COLUMNS] for pool in pools])
 
 
 def property_table(record, first=SHOW_FIRST):

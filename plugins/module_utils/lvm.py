@@ -22,7 +22,11 @@ _REPORT = dict(
     select=fmt.opt_val("--select"),
 )
 
-LV_FIELDS = "lv_name,vg_name,lv_size,lv_attr,origin,lv_tags,data_percent,lv_path,lv_time,snap_percent"
+# pool_lv and metadata_percent: a thin volume's pool, and how full a thin pool's metadata is (its
+# data use is data_percent), so that the pool checks need no second read.
+LV_FIELDS = "lv_name,vg_name,lv_size,lv_attr,origin,lv_tags,data_percent,lv_path,lv_time,snap_percent,pool_lv,metadata_percent"
+# What only the thin_pool module needs of a pool: its chunk size and metadata size.
+POOL_FIELDS = "lv_name,lv_attr,lv_size,chunk_size,lv_metadata_size,data_percent,metadata_percent"
 VG_FIELDS = "vg_name,vg_size,vg_free,vg_extent_size,pv_count,lv_count,vg_tags"
 
 
@@ -44,6 +48,14 @@ def lvcreate_runner(module):
             wipe=fmt.flag(["--wipesignatures", "y", "--zero", "y"], ["--wipesignatures", "n", "--zero", "n"]),
             size_bytes=lambda value: [] if value is None else ["-L", "%db" % value],
             snapshot=fmt.fixed("--snapshot"),
+            # A thin volume: its virtual size (-V) in the thin pool; or a thin pool itself.
+            thin=fmt.fixed("--type", "thin"),
+            virtual_size_bytes=lambda value: [] if value is None else ["-V", "%db" % value],
+            thinpool=fmt.opt_val("--thinpool"),
+            thin_pool=fmt.fixed("--type", "thin-pool"),
+            zero=fmt.fixed("--zero", "y"),
+            chunk_size_bytes=lambda value: [] if value is None else ["--chunksize", "%db" % value],
+            metadata_size_bytes=lambda value: [] if value is None else ["--poolmetadatasize", "%db" % value],
             name=fmt.opt_val("-n"),
             tags=fmt.repeated("--addtag"),
             vg=fmt.positional(),  # a VG, or VG/LV as the origin of a snapshot
@@ -59,6 +71,7 @@ def lvresize_runner(module, command):
         dict(
             force=fmt.fixed("--force"),
             size_bytes=lambda value: [] if value is None else ["-L", "%db" % value],
+            metadata_size_bytes=lambda value: [] if value is None else ["--poolmetadatasize", "%db" % value],
             lv=fmt.positional(),
         ),
     )
@@ -107,8 +120,14 @@ def parse_lvs(out):
                 vg=row["vg_name"],
                 size=_number(row.get("lv_size")),
                 attr=attr,
-                # lv_attr's first letter: s/S snapshot (S = invalid), o origin, - plain volume.
+                # lv_attr's first letter: s/S snapshot (S = invalid), o origin, - plain volume,
+                # V thin volume, t thin pool.
                 is_snapshot=attr[:1] in ("s", "S"),
+                is_thin=attr[:1] == "V",
+                is_thin_pool=attr[:1] == "t",
+                pool=row.get("pool_lv") or None,
+                data_percent=_number(row.get("data_percent")),
+                metadata_percent=_number(row.get("metadata_percent")),
                 snapshot_invalid=attr[:1] == "S",
                 active=attr[4:5] == "a",
                 open=attr[5:6] == "o",
@@ -154,6 +173,26 @@ def read_lvs(module, vg):
     return parse_lvs(out)
 
 
+def read_pool(module, vg, name):
+    """The LV `name` of `vg` with its pool fields (None when there is no such LV), in one lvs call
+    over the VG: asking lvs for a missing LV by name is an error, not an empty report."""
+    _rc, out, _err = lvs_runner(module).run("json bytes fields vg", json=True, bytes=True, fields=POOL_FIELDS, vg=vg)
+    for row in _report_rows(out, "lv"):
+        if row["lv_name"] == name:
+            attr = row.get("lv_attr", "")
+            return dict(
+                name=name,
+                attr=attr,
+                is_thin_pool=attr[:1] == "t",
+                size=_number(row.get("lv_size")),
+                chunk_size=_number(row.get("chunk_size")),
+                metadata_size=_number(row.get("lv_metadata_size")),
+                data_percent=_number(row.get("data_percent")),
+                metadata_percent=_number(row.get("metadata_percent")),
+            )
+    return None
+
+
 def round_up_to_extent(size, extent_size):
     """LVM rounds sizes up to whole extents; compare sizes the way LVM will store them."""
     if not extent_size:
@@ -179,6 +218,43 @@ def reserved_lv_name(name):
 def is_volume(lv):
     """A volume is a plain LV or a snapshot origin (thin volumes too), never a snapshot or a pool."""
     return not lv["is_snapshot"] and lv["attr"][:1] in ("-", "o", "V")
+
+
+def provisioning(lv):
+    """thin or thick, as LVM says (lv_attr V): derived from the LV, so no tag can disagree."""
+    return "thin" if lv.get("is_thin") else "thick"
+
+
+def thin_pools(lvs):
+    """The thin pools among `lvs` by name: their size, use and the virtual size given out.
+
+    `virtual` is the sum of the sizes of the thin volumes in the pool; `ratio` its
+    oversubscription (virtual / size), as Cinder counts it.
+    """
+    pools = {}
+    for lv in lvs:
+        if lv["is_thin_pool"]:
+            pools[lv["name"]] = dict(
+                name=lv["name"],
+                size=lv["size"],
+                data_percent=lv["data_percent"] or 0,
+                metadata_percent=lv["metadata_percent"] or 0,
+                # lv_attr's eighth letter: z when the pool zeroes the blocks it hands out.
+                zeroing=lv["attr"][7:8] == "z",
+                virtual=0,
+                volumes=0,
+            )
+    for lv in lvs:
+        if lv["is_thin"] and lv["pool"] in pools:
+            pools[lv["pool"]]["virtual"] += lv["size"]
+            pools[lv["pool"]]["volumes"] += 1
+    for pool in pools.values():
+        pool["ratio"] = over_subscription(pool["virtual"], pool["size"])
+    return pools
+
+
+def over_subscription(virtual, pool_size):
+    return round(float(virtual) / pool_size, 2) if pool_size else 0.0
 
 
 def size_gb(size):

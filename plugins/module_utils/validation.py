@@ -53,6 +53,31 @@ def vg_name(name):
     return name
 
 
+# LVM's rule for other LV names (a thin pool's, say): the VG name rule, without the prefixes and
+# parts LVM reserves for its own sub-LVs.
+LV_RESERVED = ("snapshot", "pvmove")
+LV_RESERVED_PARTS = ("_cdata", "_cmeta", "_corig", "_mlog", "_mimage", "_pmspare", "_rimage", "_rmeta", "_tdata",
+                     "_tmeta", "_vorigin", "_vdata")
+
+
+def lv_name(name, what="LV name"):
+    if (not isinstance(name, str) or not VG_NAME.match(name) or name.startswith(LV_RESERVED)
+            or any(part in name for part in LV_RESERVED_PARTS)):
+        raise ValidationError(
+            "invalid %s %r: use letters, digits and + _ . - (not starting with '-'), not starting with %s "
+            "and without LVM's reserved parts (%s)" % (what, name, " or ".join(LV_RESERVED), ", ".join(LV_RESERVED_PARTS))
+        )
+    return name
+
+
+def thin_pool_limits(max_ratio, threshold, threshold_option="pool_full_threshold"):
+    """The pool safety limits: a positive oversubscription ratio and a use threshold in percent."""
+    if max_ratio is None or max_ratio <= 0:
+        raise ValidationError("invalid max_over_subscription_ratio %r: give a number above 0 (20.0 as in Cinder)" % (max_ratio,))
+    if threshold is None or not 0 < threshold <= 100:
+        raise ValidationError("invalid %s %r: give a percentage above 0, at most 100" % (threshold_option, threshold))
+
+
 def iqn(name, what="IQN"):
     if not isinstance(name, str) or not (IQN.match(name) or EUI.match(name)):
         raise ValidationError(

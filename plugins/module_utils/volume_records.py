@@ -58,4 +58,6 @@ def describe_volume(lv, vg_name, exports, prefix):
         export_acls=list((export or {}).get("acls") or []),
         active=lv["active"],
         open=lv["open"],
+        provisioning=lvm.provisioning(lv),
+        thin_pool=lv["pool"] if lv["is_thin"] else None,
     )

@@ -23,6 +23,11 @@ description:
   - Every input is checked before anything changes (names, sizes, the volume group, the free
     space needed by all creations and growths together, duplicate names).
   - Snapshots in the volume group are never treated as volumes; O(prune) leaves them alone.
+  - A volume is thick (an LV of its full size) or thin (a thin volume in the thin pool
+    O(thin_pool), which the M(novavolume.lvm_iscsi.thin_pool) module or the volume_group role's
+    C(volume_group_thin_pool) makes). Thin volumes take pool space only as data is written, so the
+    pool is checked before any thin volume is created or grown (see
+    O(max_over_subscription_ratio) and O(pool_full_threshold)), for the whole batch together.
 author:
   - novavolume maintainers (!UNKNOWN)
 requirements:
@@ -39,6 +44,7 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
+  - novavolume.lvm_iscsi.thin_pools
 options:
   name:
     description:
@@ -72,6 +78,28 @@ options:
   volume_type:
     description: Free text volume type. Kept as it is when omitted.
     type: str
+  provisioning:
+    description:
+      - V(thick) makes an LV of the full size; V(thin) makes a thin volume of that virtual size in
+        O(thin_pool) (C(lvcreate --type thin -V SIZE --thinpool POOL)).
+      - When omitted, a new volume is thick and an existing one keeps its provisioning (read from
+        LVM, C(lv_attr) V is thin). Asking an existing volume for the other provisioning is refused,
+        LVM cannot convert a volume in place.
+      - With O(volumes), the default of items that do not give their own.
+    type: str
+    choices: [thick, thin]
+  thin_pool:
+    description:
+      - The thin pool (an LV of the volume group) that new thin volumes are made in. It must exist.
+      - With O(volumes), the default of items that do not give their own.
+    type: str
+    default: nova-volumes-pool
+  pool_full_threshold:
+    description:
+      - Refuse to create or grow a thin volume while the pool's data or metadata use is above this
+        percentage (a pool that fills up turns every file system on it read-only), unless O(force).
+    type: float
+    default: 95
   state:
     description: Whether the volume (or, with O(volumes), each item's default) should exist.
     type: str
@@ -96,6 +124,13 @@ options:
         type: raw
       volume_type:
         description: As O(volume_type).
+        type: str
+      provisioning:
+        description: As O(provisioning); defaults to O(provisioning).
+        type: str
+        choices: [thick, thin]
+      thin_pool:
+        description: As O(thin_pool); defaults to O(thin_pool).
         type: str
       state:
         description: As O(state); defaults to O(state).
@@ -132,6 +167,9 @@ options:
       - Delete a volume that is exported or recorded as attached; the export is removed first
         (through O(target_backend)) and the attachment tags are cleared, then its snapshots and
         the volume are removed. A compute host still logged in loses the disk.
+      - Create or grow thin volumes beyond O(max_over_subscription_ratio), in a pool whose use is
+        above O(pool_full_threshold), or in a pool that does not zero the blocks it hands out (such
+        a pool is refused otherwise, since a thin volume could show a deleted volume's data).
     type: bool
     default: false
   target_backend:
@@ -171,6 +209,12 @@ EXAMPLES = r"""
     name_template: volume-%08x
     size: 1
   register: new_volume
+
+- name: Create a thin 20 GB volume in the volume group's thin pool
+  novavolume.lvm_iscsi.volume:
+    name: volume-00000003
+    size: 20
+    provisioning: thin
 
 - name: Converge many volumes in one call, deleting any volume not listed
   novavolume.lvm_iscsi.volume:
@@ -236,6 +280,14 @@ volumes:
       description: The LV's device path; null when absent.
       type: str
       sample: /dev/nova-volumes/volume-00000001
+    provisioning:
+      description: V(thick) or V(thin); null when absent.
+      type: str
+      sample: thin
+    thin_pool:
+      description: The thin pool of a thin volume; null otherwise.
+      type: str
+      sample: nova-volumes-pool
 volume:
   description: With O(name), the single entry of RV(volumes).
   returned: when O(name) is given
@@ -249,7 +301,7 @@ record:
   type: dict
   sample: {name: volume-00000002, status: available, size: 1, display_name: null}
 diff:
-  description: Before and after of each changed volume (size in GB, display name, type), keyed by name.
+  description: Before and after of each changed volume (size in GB, display name, type, provisioning), keyed by name.
   returned: when diff mode is on
   type: dict
 """
@@ -266,7 +318,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation im
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import NameTemplate
 
-VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "state")
+VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "provisioning", "thin_pool", "state")
 ATTACH_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
 
 
@@ -285,8 +337,12 @@ def desired_volumes(params):
     errors, seen, wanted = [], set(), []
     for item in items:
         item["state"] = item.get("state") or params["state"]
+        item["provisioning"] = item.get("provisioning") or params["provisioning"]
+        item["thin_pool"] = item.get("thin_pool") or params["thin_pool"]
         try:
             validation.volume_name(item["name"])
+            if item["provisioning"] == "thin":
+                validation.lv_name(item["thin_pool"], "thin pool name")
             if lvm.reserved_lv_name(item["name"]):
                 raise ValidationError(
                     "invalid volume name %r: LVM reserves names starting with %s"
@@ -306,6 +362,7 @@ def desired_volumes(params):
     try:
         validation.vg_name(params["vg"])
         validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
+        validation.thin_pool_limits(params["max_over_subscription_ratio"], params["pool_full_threshold"])
     except ValidationError as error:
         errors.append(str(error))
     if errors:
@@ -348,8 +405,17 @@ class Plan:
                 return
             meta = dict(display_name=item.get("display_name"), volume_type=item.get("volume_type"), created_at=utc_now())
             size = lvm.round_up_to_extent(item["size_bytes"], self.vg["extent_size"])
-            entry["steps"].append(("create", size, volume_meta.encode(meta)))
+            pool = item["thin_pool"] if item["provisioning"] == "thin" else None
+            entry["steps"].append(("create", size, volume_meta.encode(meta), pool))
         else:
+            current = lvm.provisioning(lv)
+            if item["provisioning"] not in (None, current):
+                self.errors.append(
+                    "refusing to make volume %s %s: it is %s%s, and LVM cannot convert a volume in place "
+                    "(create a new %s volume and copy the data)"
+                    % (name, item["provisioning"], current, " (in thin pool %s)" % lv["pool"] if lv["pool"] else "",
+                       item["provisioning"]))
+                return
             if item["size_bytes"] is not None:
                 size = lvm.round_up_to_extent(item["size_bytes"], self.vg["extent_size"])
                 if size > lv["size"]:
@@ -427,10 +493,68 @@ class Plan:
                     % (name, lvm.gb_text(sizes[0]), contents["holds"], contents["end"], lvm.gb_text(contents["end"]), sizes[0])
                 )
 
+    def thin_pool_of(self, entry):
+        """The thin pool the entry's volume is (or will be) in; None for a thick volume."""
+        if entry["lv"] is not None:
+            return entry["lv"]["pool"] if entry["lv"]["is_thin"] else None
+        creations = [step[3] for step in entry["steps"] if step[0] == "create"]
+        return creations[0] if creations else None
+
+    def check_thin_pools(self, max_ratio, full_threshold, force):
+        """Refuse, before anything changes, thin volumes that a pool cannot safely take.
+
+        The whole batch counts: the virtual sizes of every creation and growth in a pool (less
+        the thin volumes this run removes or shrinks) against the pool's size, so that a batch
+        cannot pass in small steps what it would be refused as a whole.
+        """
+        pools = lvm.thin_pools(self.lvs.values())
+        virtual_after, growing = {}, set()
+        for entry in self.entries:
+            pool = self.thin_pool_of(entry)
+            if pool is None:
+                continue
+            current = entry["lv"]["size"] if entry["lv"] else 0
+            after = expected_after(entry, self.vg["name"])
+            virtual_after[pool] = virtual_after.get(pool, 0) + (after["size"] if after else 0) - current
+            if any(step[0] in ("create", "grow") for step in entry["steps"]):
+                growing.add(pool)
+        for name in sorted(growing):
+            if name not in pools:
+                lv = self.lvs.get(name)
+                self.errors.append(
+                    "thin pool %s does not exist in volume group %s%s: create it first (the volume_group role "
+                    "with volume_group_thin_pool: true, or the thin_pool module), or give another thin_pool"
+                    % (name, self.vg["name"], " (an LV of that name exists, with lv_attr %s)" % lv["attr"] if lv else ""))
+                continue
+            pool = pools[name]
+            virtual = pool["virtual"] + virtual_after[name]
+            if force:
+                continue
+            if float(virtual) / pool["size"] > max_ratio:
+                self.errors.append(
+                    "refusing to oversubscribe thin pool %s: its thin volumes would have %s of virtual size in a "
+                    "pool of %s, a ratio of %s, above max_over_subscription_ratio %g (raise that option, grow the "
+                    "pool, or use force)" % (name, lvm.gb_text(virtual), lvm.gb_text(pool["size"]),
+                                             lvm.over_subscription(virtual, pool["size"]), max_ratio))
+            if not pool["zeroing"]:
+                self.errors.append(
+                    "refusing to add to thin pool %s: it does not zero the blocks it hands out, so a thin volume "
+                    "could show a deleted volume's data (turn zeroing on with lvchange --zero y, or use force)" % name)
+            full = ["its %s use is %g%%" % (what, pool[what + "_percent"]) for what in ("data", "metadata")
+                    if pool[what + "_percent"] > full_threshold]
+            if full:
+                self.errors.append(
+                    "refusing to add to thin pool %s: %s, above pool_full_threshold %g%% (free or grow the pool, "
+                    "raise that option, or use force)" % (name, " and ".join(full), full_threshold))
+
     def check_free_space(self):
-        """Removals and shrinks run first, so the space they free counts for creations and growths."""
+        """Removals and shrinks run first, so the space they free counts for creations and growths.
+
+        Thin volumes take their space from their pool, not from the volume group's free space."""
         needed = 0
         for entry in self.entries:
+            if self.thin_pool_of(entry) is not None:
+                continue
             current = entry["lv"]["size"] if entry["lv"] else 0
             for step in entry["steps"]:
                 if step[0] == "create":
@@ -458,6 +582,8 @@ def describe(name, lv, vg_name):
         volume_type=meta.get("volume_type"),
         created_at=meta.get("created_at"),
         path=lv.get("path") or "/dev/%s/%s" % (vg_name, name),
+        provisioning=lvm.provisioning(lv),
+        thin_pool=lv["pool"] if lv.get("is_thin") else None,
     )
 
 
@@ -466,7 +592,8 @@ def expected_after(entry, vg_name):
     lv = dict(entry["lv"]) if entry["lv"] else None
     for step in entry["steps"]:
         if step[0] == "create":
-            lv = dict(size=step[1], tags=step[2], path="/dev/%s/%s" % (vg_name, entry["name"]))
+            lv = dict(size=step[1], tags=step[2], path="/dev/%s/%s" % (vg_name, entry["name"]), is_thin=step[3] is not None,
+                      pool=step[3])
         elif step[0] in ("grow", "shrink"):
             lv["size"] = step[1]
         elif step[0] == "tags":
@@ -496,8 +623,14 @@ class Executor:
         for step in entry["steps"]:
             getattr(self, "do_" + step[0])(entry, *step[1:])
 
-    def do_create(self, entry, size, tags):
-        self.lvcreate.run("yes wipe size_bytes name tags vg", yes=True, wipe=True, size_bytes=size, name=entry["name"], tags=tags, vg=self.vg_name)
+    def do_create(self, entry, size, tags, pool):
+        if pool is None:
+            self.lvcreate.run("yes wipe size_bytes name tags vg", yes=True, wipe=True, size_bytes=size, name=entry["name"], tags=tags, vg=self.vg_name)
+        else:
+            # No wiping: a new thin volume maps no blocks yet, and the pool hands out zeroed ones
+            # (check_thin_pools refuses a pool that does not).
+            self.lvcreate.run("yes thin virtual_size_bytes thinpool name tags vg", yes=True, thin=True, virtual_size_bytes=size,
+                              thinpool=pool, name=entry["name"], tags=tags, vg=self.vg_name)
 
     def do_grow(self, entry, size):
         self.lvextend.run("size_bytes lv", size_bytes=size, lv=self.lv(entry["name"]))
@@ -528,7 +661,7 @@ def entry_result(entry, vg_name):
     result = dict(name=entry["name"], state="present" if state_after else "absent", actions=[step[0] for step in entry["steps"]])
     result.update(state_after or dict(size=None, size_bytes=None, path=None))
     old = describe(entry["name"], entry["lv"], vg_name)
-    diff_keys = ("size", "display_name", "volume_type")
+    diff_keys = ("size", "display_name", "volume_type", "provisioning")
     before = dict((key, old[key]) for key in diff_keys) if old else "absent"
     after = dict((key, state_after[key]) for key in diff_keys) if state_after else "absent"
     return result, before, after
@@ -558,6 +691,8 @@ def main():
         display_name=dict(type="str"),
         size=dict(type="raw"),
         volume_type=dict(type="str"),
+        provisioning=dict(type="str", choices=["thick", "thin"]),
+        thin_pool=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"]),
     )
     module = AnsibleModule(
@@ -567,6 +702,10 @@ def main():
             display_name=dict(type="str"),
             size=dict(type="raw"),
             volume_type=dict(type="str"),
+            provisioning=dict(type="str", choices=["thick", "thin"]),
+            thin_pool=dict(type="str", default="nova-volumes-pool"),
+            max_over_subscription_ratio=dict(type="float", default=20.0),
+            pool_full_threshold=dict(type="float", default=95),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             volumes=dict(type="list", elements="dict", options=volume_spec),
             prune=dict(type="bool", default=False),
@@ -693,6 +832,7 @@ def converge(module, params, wanted):
         except CommandError as error:
             module.fail_json(**error.fail_json_kwargs())
     plan.check_free_space()
+    plan.check_thin_pools(params["max_over_subscription_ratio"], params["pool_full_threshold"], params["force"])
     if plan.errors:
         module.fail_json(msg="; ".join(plan.errors), existing=plan.existing)
 

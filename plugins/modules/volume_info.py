@@ -27,6 +27,10 @@ description:
     attachment is recorded and the volume is exported with the attached initiator in its ACL;
     V(attaching) and V(detaching) come from the recorded attachment status; anything else is
     V(error) with RV(volumes[].status_reason) saying what disagrees.
+  - Thin pools are listed apart in RV(pools), never as volumes, with their data and metadata use,
+    the virtual size of their thin volumes and its oversubscription, and a V(warning) state when
+    either use is above O(pool_warning_threshold) or the oversubscription above
+    O(max_over_subscription_ratio).
 author:
   - novavolume maintainers (!UNKNOWN)
 requirements:
@@ -42,10 +46,11 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.volumes
   - novavolume.lvm_iscsi.locking
+  - novavolume.lvm_iscsi.thin_pools
 options:
   name:
     description:
-      - List only this volume (and its snapshots).
+      - List only this volume (and its snapshots). Every thin pool is listed still.
       - Mutually exclusive with O(reference).
     type: str
   reference:
@@ -68,6 +73,10 @@ options:
         as M(novavolume.lvm_iscsi.volume)'s O(novavolume.lvm_iscsi.volume#module:name_template).
     type: str
     default: volume-%08x
+  pool_warning_threshold:
+    description: A thin pool whose data or metadata use is above this percentage is in the V(warning) state.
+    type: float
+    default: 80
   target_backend:
     description: The iSCSI target implementation whose exports are read.
     type: str
@@ -177,6 +186,64 @@ volumes:
       description: Whether the LV is open on the controller.
       type: bool
       sample: false
+    provisioning:
+      description: V(thick) or V(thin) (LVM's C(lv_attr) V).
+      type: str
+      sample: thin
+    thin_pool:
+      description: The thin pool of a thin volume; null for a thick one.
+      type: str
+      sample: nova-volumes-pool
+pools:
+  description: The thin pools of the volume group, sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The pool's LV name.
+      type: str
+      sample: nova-volumes-pool
+    size:
+      description: Its data size in GB (GiB).
+      type: float
+      sample: 10
+    size_bytes:
+      description: The same in bytes.
+      type: int
+      sample: 10737418240
+    data_percent:
+      description: How full its data is.
+      type: float
+      sample: 12.5
+    metadata_percent:
+      description: How full its metadata is.
+      type: float
+      sample: 10.55
+    virtual_size:
+      description: The sum of the sizes of its thin volumes in GB.
+      type: float
+      sample: 20
+    virtual_size_bytes:
+      description: The same in bytes.
+      type: int
+      sample: 21474836480
+    over_subscription_ratio:
+      description: RV(pools[].virtual_size) over RV(pools[].size).
+      type: float
+      sample: 2.0
+    volumes:
+      description: How many thin volumes it holds.
+      type: int
+      sample: 1
+    state:
+      description: V(ok), or V(warning) when RV(pools[].state_reason) says what is above its limit.
+      type: str
+      sample: ok
+    state_reason:
+      description: Why the state is V(warning) (null otherwise).
+      type: str
+      sample: null
 snapshots:
   description: The snapshots, sorted by name.
   returned: always
@@ -260,6 +327,26 @@ def describe_snapshot(lv):
     )
 
 
+def describe_pool(pool, warning_threshold, max_ratio):
+    reasons = ["its %s use is %g%%, above %g%%" % (what, pool[what + "_percent"], warning_threshold)
+               for what in ("data", "metadata") if pool[what + "_percent"] > warning_threshold]
+    if pool["size"] and float(pool["virtual"]) / pool["size"] > max_ratio:
+        reasons.append("it is oversubscribed %s times, above max_over_subscription_ratio %g" % (pool["ratio"], max_ratio))
+    return dict(
+        name=pool["name"],
+        size=lvm.size_gb(pool["size"]),
+        size_bytes=pool["size"],
+        data_percent=pool["data_percent"],
+        metadata_percent=pool["metadata_percent"],
+        virtual_size=lvm.size_gb(pool["virtual"]),
+        virtual_size_bytes=pool["virtual"],
+        over_subscription_ratio=pool["ratio"],
+        volumes=pool["volumes"],
+        state="warning" if reasons else "ok",
+        state_reason="; ".join(reasons) or None,
+    )
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -270,6 +357,8 @@ def main():
             target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
             target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
             lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
+            max_over_subscription_ratio=dict(type="float", default=20.0),
+            pool_warning_threshold=dict(type="float", default=80),
         ),
         mutually_exclusive=[("name", "reference")],
         supports_check_mode=True,
@@ -281,6 +370,7 @@ def main():
             validation.volume_name(params["name"])
         template = NameTemplate(params["name_template"])
         validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
+        validation.thin_pool_limits(params["max_over_subscription_ratio"], params["pool_warning_threshold"], "pool_warning_threshold")
     except ValidationError as error:
         module.fail_json(msg=str(error))
 
@@ -314,10 +404,12 @@ def main():
             module.fail_json(msg=str(error), reference_error=error.kind)
         snapshots = [snapshot for snapshot in snapshots if snapshot["origin"] == volumes[0]["name"]]
 
+    pools = lvm.thin_pools(lvs)
     module.exit_json(
         changed=False,
         volumes=volumes,
         snapshots=snapshots,
+        pools=[describe_pool(pools[name], params["pool_warning_threshold"], params["max_over_subscription_ratio"]) for name in sorted(pools)],
         vg=dict(
             name=vg["name"],
             size=lvm.size_gb(vg["size"]),

@@ -283,3 +283,38 @@ def test_each_inventory_gets_its_own_ssh_control_path_dir(tmp_path):
     assert control_dir("/var/tmp/novavolume-lab/cli/inventory.yml") != control_dir(
         "/var/tmp/novavolume-lab/attach/inventory.yml")
     assert control_dir("/x/inventory.yml") == control_dir("/x/inventory.yml")
+
+
+def test_volume_create_thin_asks_the_module_for_it(cli):
+    run = cli(["volume-create", "--provisioning", "thin", "10", "--json"], [("module", "volume", "create_1")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("module", "volume", dict(name_template="volume-%08x", size=10, provisioning="thin",
+                                                   state="present", _hosts="controller[0]"))]
+
+
+# Recorded on the lab after the lifecycle scenario: a thin volume in each of two thin pools, the
+# small one filled to 96.75% (tests/cli/fixtures/lab_list_thin.json).
+LIST_THIN = ("module", "volume_info", "lab_list_thin")
+
+
+def test_pool_list_prints_each_pool_with_its_state(cli):
+    run = cli(["pool-list"], [LIST_THIN])
+    assert run.code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1] == ("| Name              | Size | Data % | Metadata % | Virtual Size | Ratio | Volumes | State   "
+                        "| Reason                            |")
+    assert lines[3] == ("| full-pool         | 0.3  | 96.75  | 12.89      | 1            | 3.32  | 1       | warning "
+                        "| its data use is 96.75%, above 80% |")
+    assert lines[4].startswith("| nova-volumes-pool | 2    | 0.78   | 11.33      | 2            | 1.0   | 1       | ok ")
+
+
+def test_pool_list_json(cli):
+    run = cli(["pool-list", "--json"], [LIST_THIN])
+    assert [(p["name"], p["state"]) for p in run.json()["pools"]] == [("full-pool", "warning"), ("nova-volumes-pool", "ok")]
+
+
+def test_volume_list_of_thin_volumes_shows_their_provisioning(cli):
+    run = cli(["volume-list"], [LIST_THIN])
+    assert run.stdout.splitlines()[1] == "| ID | Status    | Display Name | Size | Volume Type | Provisioning | Attached to |"
+    assert "| 3  | available | None         | 1    | None        | thin         |             |" in run.stdout
+    assert "pool" not in run.stdout  # thin pools are never listed as volumes

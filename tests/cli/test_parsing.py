@@ -61,6 +61,7 @@ def test_diagnose_volume_is_optional():
     ["volume-create", "-3"],
     ["volume-create", "ten"],
     ["volume-create", "1.5"],
+    ["volume-create", "--provisioning", "sparse", "1"],
     ["volume-attach", "compute1", "9"],
     ["volume-attach", "compute1", "9", "vdb"],
     ["volume-detach", "9"],

@@ -132,3 +132,20 @@ def test_json_of_the_list_is_the_normalized_records():
     records = json.loads(json.dumps(listed("list_in_use")))
     assert records[0]["id"] == 1 and records[0]["name"] == "volume-00000001"
     assert records[0]["status"] == "in-use" and records[0]["attached_to"] == "compute1"
+
+
+def test_volume_list_shows_provisioning_once_a_volume_is_thin():
+    # volume_info's records of a thin pool's volumes carry provisioning: thin (thick ones: thick).
+    volumes = listed("list_mixed")
+    for volume in volumes:
+        volume["provisioning"] = "thin" if volume["name"] == "volume-00000007" else "thick"
+    lines = volume_table(volumes).splitlines()
+    assert lines[1] == "| ID      | Status    | Display Name | Size | Volume Type | Provisioning | Attached to |"
+    assert lines[4] == "| 7       | available | scratch      | 0.5  | ssd         | thin         |             |"
+    assert lines[3] == "| 1       | in-use    | web data     | 10   | None        | thick        | compute1    |"
+
+
+def test_volume_show_puts_provisioning_after_the_type():
+    volume = dict(listed("list_in_use")[0], provisioning="thin", thin_pool="nova-volumes-pool")
+    keys = [line.split("|")[1].strip() for line in property_table(volume).splitlines()[3:-1]]
+    assert keys[6:9] == ["volume_type", "provisioning", "thin_pool"]

@@ -10,7 +10,7 @@ from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_s
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.lock_probe import target_configuration_locked
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
-LISTS = ("volumes", "snapshots")
+LISTS = ("volumes", "snapshots", "pools")
 
 
 class FakeBackend:

@@ -28,6 +28,8 @@ LV_FIELDS = "lv_name,vg_name,lv_size,lv_attr,origin,lv_tags,data_percent,lv_path
 # What only the thin_pool module needs of a pool: its chunk size and metadata size.
 POOL_FIELDS = "lv_name,lv_attr,lv_size,chunk_size,lv_metadata_size,data_percent,metadata_percent"
 VG_FIELDS = "vg_name,vg_size,vg_free,vg_extent_size,pv_count,lv_count,vg_tags"
+# lvs can report the VG's own fields on each LV row: a listing then needs no vgs call.
+LV_AND_VG_FIELDS = LV_FIELDS + "," + ",".join(field for field in VG_FIELDS.split(",") if field != "vg_name")
 
 
 def lvs_runner(module):
@@ -141,21 +143,20 @@ def parse_lvs(out):
     return volumes
 
 
+def _vg_from_row(row):
+    return dict(
+        name=row["vg_name"],
+        size=_number(row.get("vg_size")),
+        free=_number(row.get("vg_free")),
+        extent_size=_number(row.get("vg_extent_size")),
+        pv_count=_number(row.get("pv_count")),
+        lv_count=_number(row.get("lv_count")),
+        tags=[tag for tag in (row.get("vg_tags") or "").split(",") if tag],
+    )
+
+
 def parse_vgs(out):
-    groups = []
-    for row in _report_rows(out, "vg"):
-        groups.append(
-            dict(
-                name=row["vg_name"],
-                size=_number(row.get("vg_size")),
-                free=_number(row.get("vg_free")),
-                extent_size=_number(row.get("vg_extent_size")),
-                pv_count=_number(row.get("pv_count")),
-                lv_count=_number(row.get("lv_count")),
-                tags=[tag for tag in (row.get("vg_tags") or "").split(",") if tag],
-            )
-        )
-    return groups
+    return [_vg_from_row(row) for row in _report_rows(out, "vg")]
 
 
 def read_vg(module, vg):
@@ -171,6 +172,22 @@ def read_lvs(module, vg):
     """All LVs of `vg` (volumes and snapshots) in one lvs call."""
     _rc, out, _err = lvs_runner(module).run("json bytes fields vg", json=True, bytes=True, fields=LV_FIELDS, vg=vg)
     return parse_lvs(out)
+
+
+def read_vg_and_lvs(module, vg):
+    """(the VG's dict, or None when it does not exist; all its LVs) from one lvs call whose rows
+    carry the VG's fields too. vgs runs only when lvs lists no LV: an empty VG, or one that is not
+    there (lvs fails then, and vgs tells the two apart)."""
+    runner = lvs_runner(module)
+    rc, out, err = runner.run("json bytes fields vg", check=False, json=True, bytes=True, fields=LV_AND_VG_FIELDS, vg=vg)
+    rows = _report_rows(out, "lv") if rc == 0 else []
+    if rows:
+        return _vg_from_row(rows[0]), parse_lvs(out)
+    found = read_vg(module, vg)
+    if found is not None and rc != 0:
+        raise CommandError(runner.argv("json bytes fields vg", json=True, bytes=True, fields=LV_AND_VG_FIELDS, vg=vg),
+                           rc, out, err)
+    return found, []
 
 
 def read_pool(module, vg, name):

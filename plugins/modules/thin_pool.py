@@ -26,13 +26,9 @@ author:
   - novavolume maintainers (!UNKNOWN)
 requirements:
   - lvm2 and thin-provisioning-tools (C(thin_check)) on the managed host
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.attributes.full
 options:
   vg:
     description: The volume group holding the pool.

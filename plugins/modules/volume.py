@@ -35,13 +35,9 @@ requirements:
   - for shrinking with O(force), C(blkid) (util-linux), C(sfdisk) (fdisk; one whose JSON output
     reports the sector size, as util-linux 2.38 does) and C(dumpe2fs) (e2fsprogs)
   - for deleting exported volumes with O(force), the target backend's tools (see O(target_backend))
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
   - novavolume.lvm_iscsi.thin_pools

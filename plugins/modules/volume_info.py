@@ -16,8 +16,9 @@ description:
   - Lists the volumes (LVs) of the volume group O(vg) with the columns of C(nova volume-list)
     (ID, Status, Display Name, Size, Volume Type, Attached to) plus mountpoint, device path and
     creation time; snapshots are listed apart, with their origin.
-  - The status is derived from LVM, the target's exports and the volume's tags, with one C(vgs),
-    one C(lvs) and one read of the target backend's exports.
+  - The status is derived from LVM, the target's exports and the volume's tags, with one C(lvs)
+    (whose rows carry the volume group's fields too; C(vgs) runs only for a volume group without
+    volumes) and one read of the target backend's exports.
   - All three are read under a shared lock on the target's configuration (see O(lock_timeout)),
     because an attach or detach at the same moment changes the export and then the volume's tags under
     that lock, so a listing never sees an export half made (rtslib fails on a LUN whose storage
@@ -378,10 +379,9 @@ def main():
     try:
         with locks.held([locks.TARGET_CONFIG], "volume_info (reading the volumes)", wait=params["lock_timeout"],
                         shared=True):
-            vg = lvm.read_vg(module, params["vg"])
+            vg, lvs = lvm.read_vg_and_lvs(module, params["vg"])
             if vg is None:
                 module.fail_json(msg="volume group %s does not exist on this host" % params["vg"])
-            lvs = lvm.read_lvs(module, params["vg"])
             exports = backend.exports()
     except locks.LockTimeout as error:
         module.fail_json(msg=str(error))

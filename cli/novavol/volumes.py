@@ -1,4 +1,5 @@
-"""Volumes as the CLI shows them: nova's integer ids, and resolving what the user typed.
+"""Volumes as the CLI shows them: nova's integer ids. (What the user typed for a volume is
+resolved on the controller: volume_info's `reference`, module_utils/volume_reference.py.)
 
 A volume's id is encoded in its LV name with nova's template `volume-%08x` (id 26 is
 `volume-0000001a`); there is no other id store. New volumes get the next integer after the

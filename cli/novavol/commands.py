@@ -74,11 +74,14 @@ def fetch_info(ctx, name=None):
     result = check(ctx.runner.module("volume_info", args, title="volume_info"), "reading the volumes")
     infos = result.module_results("volume_info")
     if not infos:
-        raise OperationFailed(
-            "volume_info ran on no host: the inventory %s has no host in group controller" % ctx.runner.inventory,
-            artifacts=result.artifacts,
-        )
+        raise no_controller(ctx, result)
     return infos[0].res
+
+
+def no_controller(ctx, result):
+    """A run that went well on no host: Ansible skips a play whose hosts match nothing."""
+    return OperationFailed("volume_info ran on no host: the inventory %s has no host in group controller"
+                           % ctx.runner.inventory, artifacts=result.artifacts)
 
 
 def fetch_volumes(ctx, name=None):
@@ -108,7 +111,10 @@ def fetch_volume(ctx):
     """The one volume the user named (ctx.args.volume), resolved by volume_info on the controller."""
     result = ctx.runner.module("volume_info", dict(vg_args(ctx), reference=ctx.args.volume), title="volume_info")
     check_reference(result)
-    return resolved_volume(check(result, "reading volume %s" % ctx.args.volume))
+    volume = resolved_volume(check(result, "reading volume %s" % ctx.args.volume))
+    if volume is None:
+        raise no_controller(ctx, result)
+    return volume
 
 
 def run_on_volume(ctx, playbook, extravars, title, doing):
@@ -120,6 +126,8 @@ def run_on_volume(ctx, playbook, extravars, title, doing):
     check_reference(result)
     volume = resolved_volume(result)
     check(result, doing % (vol.label(volume) if volume else ctx.args.volume))
+    if volume is None:
+        raise no_controller(ctx, result)
     return result, volume
 
 
@@ -183,7 +191,7 @@ def volume_delete(ctx):
 
 
 def volume_attach(ctx):
-    # The playbook refuses a volume in error; the export refuses one attached elsewhere.
+    # The playbook refuses a volume in error, or attached to another host.
     instance, device = ctx.args.instance, ctx.args.device
     extravars = dict(instance=instance, mountpoint=device)
     if ctx.args.mutual_chap:

@@ -89,6 +89,12 @@ def main():
             volume_reference="26", instance="compute1", mountpoint="/dev/vdc")))
         save("create_after_mixed", runner.module("volume", dict(name_template="volume-%08x", size=1,
                                                                 volume_type="ssd", state="present")))
+        # An inventory without a controller: Ansible skips the play and the run "succeeds".
+        with open(inventory, "w") as handle:
+            json.dump(dict(all=dict(children=dict(compute=dict(hosts=dict(compute1=dict(ansible_connection="local")))))),
+                      handle)
+        save("attach_no_controller", runner.playbook("volume_attach.yml", dict(
+            volume_reference="1", instance="compute1", mountpoint="/dev/vdb")))
         # A controller that refuses SSH: the unreachable event of a lab that is down.
         refusing = dict(ansible_host="127.0.0.1", ansible_port=1, ansible_user="root")
         with open(inventory, "w") as handle:

@@ -318,3 +318,10 @@ def test_volume_list_of_thin_volumes_shows_their_provisioning(cli):
     assert run.stdout.splitlines()[1] == "| ID | Status    | Display Name | Size | Volume Type | Provisioning | Attached to |"
     assert "| 3  | available | None         | 1    | None        | thin         |             |" in run.stdout
     assert "pool" not in run.stdout  # thin pools are never listed as volumes
+
+
+def test_attach_with_no_controller_in_the_inventory_says_so(cli):
+    # The play matches no host, which Ansible counts as a success: nothing was resolved.
+    run = cli(["volume-attach", "compute1", "1", "/dev/vdb"], [("playbook", "volume_attach.yml", "attach_no_controller")])
+    assert run.code == 1
+    assert "has no host in group controller" in run.stderr

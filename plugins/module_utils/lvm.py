@@ -178,15 +178,14 @@ def read_vg_and_lvs(module, vg):
     """(the VG's dict, or None when it does not exist; all its LVs) from one lvs call whose rows
     carry the VG's fields too. vgs runs only when lvs lists no LV: an empty VG, or one that is not
     there (lvs fails then, and vgs tells the two apart)."""
-    runner = lvs_runner(module)
-    rc, out, err = runner.run("json bytes fields vg", check=False, json=True, bytes=True, fields=LV_AND_VG_FIELDS, vg=vg)
+    runner, args = lvs_runner(module), dict(json=True, bytes=True, fields=LV_AND_VG_FIELDS, vg=vg)
+    rc, out, err = runner.run("json bytes fields vg", check=False, **args)
     rows = _report_rows(out, "lv") if rc == 0 else []
     if rows:
         return _vg_from_row(rows[0]), parse_lvs(out)
     found = read_vg(module, vg)
     if found is not None and rc != 0:
-        raise CommandError(runner.argv("json bytes fields vg", json=True, bytes=True, fields=LV_AND_VG_FIELDS, vg=vg),
-                           rc, out, err)
+        raise CommandError(runner.argv("json bytes fields vg", **args), rc, out, err)
     return found, []
 
 

@@ -17,9 +17,6 @@ import re
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
-# nova's volume_name_template; `novavol volume-create` names volumes from it.
-DEFAULT_NAME_TEMPLATE = "volume-%08x"
-
 # One printf conversion, %d or %x, optionally zero-padded, between characters of volume names.
 NAME_TEMPLATE = re.compile(r"^([a-z0-9.-]*)%(0[1-9][0-9]?)?([dx])([a-z0-9.-]*)$")
 TEMPLATE_IDS = dict(d="[0-9]+", x="[0-9a-f]+")

@@ -93,17 +93,29 @@ def fetch_volumes(ctx, name=None):
 
 
 def resolved_volume(result):
-    """The volume a run resolved from what the user typed (its volume_info), normalized; None
-    when the run stopped before."""
-    found = result.module_results("volume_info")
-    listed = found[0].res.get("volumes") if found else None
-    return vol.normalize(listed[0]) if listed else None
+    """The volume a run resolved from what the user typed, normalized; None when the run stopped
+    before. The runs that list it first have volume_info's record; an attach resolves it in its
+    export (target_export), whose result is hidden (it holds the CHAP secret), so its LV name
+    comes from the attachments role's volume_attachments_result fact."""
+    # volume_info lists the volume it found in a refusal too (in error, attached elsewhere, in use)
+    found = [r for r in result.results if action_matches(r.action, "volume_info") and r.res.get("volumes")]
+    if found:
+        return vol.normalize(found[0].res["volumes"][0])
+    for fact in result.module_results("ansible.builtin.set_fact"):
+        attached = (fact.res.get("ansible_facts") or {}).get("volume_attachments_result")
+        if attached:
+            return vol.normalize(dict(name=attached["volume"]))
+    return None
 
 
 def check_reference(result):
-    """Exit 2, as for any unusable command line, when no volume or several answer to the reference."""
+    """Exit 2, as for any unusable command line, when no volume or several answer to the reference
+    (volume_info says so in its failure; an attach's hidden export, in the run's stats)."""
+    unresolved = result.stats_data().get("volume_reference_error")
     for failure in result.failures():
-        if action_matches(failure.action, "volume_info") and failure.res.get("reference_error"):
+        if failure.res.get("censored"):
+            continue
+        if unresolved or (action_matches(failure.action, "volume_info") and failure.res.get("reference_error")):
             raise UsageError(failure.message(), artifacts=result.artifacts)
 
 

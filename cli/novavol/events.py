@@ -108,7 +108,9 @@ class RunResult:
 
     def error_message(self):
         """One line for the user: which host and task failed, and the module's message."""
-        failures = self.failures()
+        # A no_log task's failure says nothing (Ansible hid it); the task that then stops the run
+        # (a rescue's fail, as in the attach's export) repeats its message.
+        failures = [failure for failure in self.failures() if not failure.res.get("censored")] or self.failures()
         if failures:
             first = failures[0]
             where = "%s: %s" % (first.host, first.task) if first.task else first.host

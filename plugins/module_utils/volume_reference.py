@@ -90,6 +90,29 @@ def resolve(volumes, reference, template):
     return next(iter(matches.values()))[0]
 
 
+def refusal(volume, reference, refuse_error=False, attached_to=None, refuse_in_use=False):
+    """Why nova would refuse to act on `volume` (a record as volume_info lists it), which
+    `reference` resolved to, or None. The checks, in nova's order:
+      refuse_error   a volume in error (attach);
+      attached_to    a volume recorded as attached to another host than this one (detach, and an
+                     attach that does not move the volume with force); None checks nothing;
+      refuse_in_use  a volume attached to any host (delete without force).
+    The message says what to run instead; every caller fails with it before changing anything."""
+    named = "volume %s (%s)" % (reference, volume["name"])
+    host = volume.get("attached_to")
+    if refuse_error and volume["status"] == "error":
+        return ("%s is in error: %s. Look with playbooks/troubleshoot.yml (novavol diagnose %s), then free it with "
+                "playbooks/recover_volume.yml (novavol recover %s). Nothing was changed."
+                % (named, volume["status_reason"], reference, reference))
+    if attached_to and host and host != attached_to:
+        return ("%s is attached to %s, not %s: detach it from %s (novavol volume-detach %s %s). Nothing was changed."
+                % (named, host, attached_to, host, host, reference))
+    if refuse_in_use and host:
+        return ("%s is %s on %s: detach it first (novavol volume-detach %s %s), or use force. Nothing was changed."
+                % (named, volume["status"], host, host, reference))
+    return None
+
+
 def label(volume, template):
     """How messages name a volume: its id when it has one, else its LV name."""
     number = template.number(volume["name"])

@@ -25,6 +25,11 @@ description:
     RV(mutual_chap_password)) and kept in the saved configuration like the first pair.
   - A volume is attached to one initiator at a time. Exporting it to another one fails unless
     O(force=true), which replaces the ACL and drops the old initiator's sessions.
+  - The volume can be named as a person named it, with O(reference) (its id, LV name or display
+    name). An attach so named is refused as nova refused it, with a message saying what to run, for
+    a volume in the V(error) state (as M(novavolume.lvm_iscsi.volume_info) lists it), or, unless
+    O(force=true), one recorded as attached to another host than O(host). C(novavol volume-attach)
+    uses this, so that an attach is one call on the controller and one on the compute host.
   - The C(iet) backend is tested with recorded command output only, because no distribution
     this collection supports ships the iSCSI Enterprise Target any more.
 version_added: 0.1.0
@@ -35,11 +40,13 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
+  - novavolume.lvm_iscsi.volume_reference
 options:
   volume:
-    description: Name of the volume (the logical volume in O(vg)).
+    description:
+      - Name of the volume (the logical volume in O(vg)).
+      - One of O(volume) and O(reference) is required.
     type: str
-    required: true
   state:
     description: V(present) exports the volume to O(initiator_iqn); V(absent) removes the export and the attachment record.
     type: str
@@ -119,6 +126,14 @@ EXAMPLES = r"""
   delegate_to: compute1
   no_log: true
 
+- name: Export volume 7 (nova's id) to compute1, refused if it is in error or attached elsewhere
+  novavolume.lvm_iscsi.target_export:
+    reference: "7"
+    initiator_iqn: iqn.1993-08.org.debian:01:compute1
+    host: compute1
+  register: export
+  no_log: true
+
 - name: Stop exporting it
   novavolume.lvm_iscsi.target_export:
     volume: myvolume
@@ -126,6 +141,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+volume:
+  description: The volume's LV name (what O(reference) resolved to, when given).
+  returned: when the volume was found
+  type: str
+  sample: volume-00000007
+reference_error:
+  description: Why O(reference) was not resolved, V(not_found) or V(ambiguous). Only on that failure.
+  returned: when O(reference) matches no volume or several
+  type: str
+  sample: not_found
 target_iqn:
   description: IQN of the target.
   returned: always
@@ -177,6 +202,9 @@ import ipaddress
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import volume_status
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
+    NameTemplate, UnresolvedReference, refusal, resolve)
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import (
@@ -271,6 +299,14 @@ def present(module, backend, target_iqn, volume_lv, result):
     meta = volume_meta.decode(volume_lv["tags"])
     current = backend.export(target_iqn)
 
+    if params["reference"] is not None:
+        status, reason = volume_status(volume_lv, meta, current)
+        record = dict(name=volume, status=status, status_reason=reason, attached_to=meta.get("attached_host"))
+        refused = refusal(record, params["reference"].strip(), refuse_error=True,
+                          attached_to=None if params["force"] else params["host"])
+        if refused:
+            module.fail_json(msg=refused, attachment=attachment_of(meta), **result)
+
     others = set((current or {}).get("acls") or [])
     if meta.get("attached_initiator"):
         others.add(meta["attached_initiator"])
@@ -358,10 +394,20 @@ def absent(module, backend, target_iqn, volume_lv, result):
         set_tags(module, params["vg"], params["volume"], add, delete)
 
 
+def resolve_reference(module, params, template):
+    """The LV name of the volume params["reference"] means. Read without the volume's lock, which
+    needs the name first; the export is then planned from a second read under that lock, as always."""
+    volumes = [dict(name=lv["name"], display_name=volume_meta.decode(lv["tags"]).get("display_name"))
+               for lv in lvm.read_lvs(module, params["vg"]) if lvm.is_volume(lv)]
+    return resolve(volumes, params["reference"], template)["name"]
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            volume=dict(type="str", required=True),
+            volume=dict(type="str"),
+            reference=dict(type="str"),
+            name_template=dict(type="str", default="volume-%08x"),
             vg=dict(type="str", default="nova-volumes"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             initiator_iqn=dict(type="str"),
@@ -376,16 +422,26 @@ def main():
             lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         required_if=[("state", "present", ("initiator_iqn",))],
+        required_one_of=[("volume", "reference")],
+        mutually_exclusive=[("volume", "reference")],
         supports_check_mode=True,
     )
     params = module.params
     try:
+        template = NameTemplate(params["name_template"])
+        validation.vg_name(params["vg"])
+        if params["reference"] is not None:
+            params["volume"] = resolve_reference(module, params, template)
         target_iqn = validate(params)
     except validation.ValidationError as error:
         module.fail_json(msg=str(error))
+    except UnresolvedReference as error:
+        module.fail_json(msg=str(error), reference_error=error.kind)
+    except CommandError as error:
+        module.fail_json(**error.fail_json_kwargs())
 
     backend = load_backend(module, params["backend"])
-    result = dict(changed=False, target_iqn=target_iqn, lun=backend.data_lun, actions=[])
+    result = dict(changed=False, volume=params["volume"], target_iqn=target_iqn, lun=backend.data_lun, actions=[])
     # Everything is read under the volume's lock: a second attach of the same volume, at the same
     # time, reads the first one's attachment and is refused instead of taking the volume over.
     try:

@@ -48,32 +48,22 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.volumes
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.thin_pools
+  - novavolume.lvm_iscsi.volume_reference
 options:
   name:
     description:
       - List only this volume (and its snapshots). Every thin pool is listed still.
       - Mutually exclusive with O(reference).
     type: str
-  reference:
+  attached_to:
     description:
-      - List only the one volume a person means by this (and its snapshots), as C(nova) took it
-        on its command line, and fail when no volume or several answer to it (RV(reference_error)).
-        It can be the volume's integer id (decoded from its name through O(name_template)), its
-        LV name or its display name.
-      - A reference that matches different volumes in different ways (id V(7), and another volume
-        whose display name is V(7)), or a display name that several volumes share, is refused
-        rather than guessed.
-      - This lets a playbook that acts on a volume take what a person typed and resolve it in the
-        same run (C(novavol) passes C(volume_reference) to the playbooks), instead of a listing
-        first.
-      - Mutually exclusive with O(name).
+      - With O(reference) (which lists only that volume and its snapshots), fail when the volume
+        is recorded as attached to another host than this inventory name (before a detach).
     type: str
-  name_template:
-    description:
-      - With O(reference), how an integer id maps to an LV name, as nova named its volumes; the same
-        as M(novavolume.lvm_iscsi.volume)'s O(novavolume.lvm_iscsi.volume#module:name_template).
-    type: str
-    default: volume-%08x
+  refuse_in_use:
+    description: With O(reference), fail when the volume is attached to any host (before a delete without force).
+    type: bool
+    default: false
   pool_warning_threshold:
     description: A thin pool whose data or metadata use is above this percentage is in the V(warning) state.
     type: float
@@ -310,7 +300,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
-    NameTemplate, UnresolvedReference, resolve)
+    NameTemplate, UnresolvedReference, refusal, resolve)
 
 
 def describe_snapshot(lv):
@@ -355,6 +345,8 @@ def main():
             name=dict(type="str"),
             reference=dict(type="str"),
             name_template=dict(type="str", default="volume-%08x"),
+            attached_to=dict(type="str"),
+            refuse_in_use=dict(type="bool", default=False),
             target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
             target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
             lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
@@ -362,6 +354,7 @@ def main():
             pool_warning_threshold=dict(type="float", default=80),
         ),
         mutually_exclusive=[("name", "reference")],
+        required_by=dict(attached_to="reference"),
         supports_check_mode=True,
     )
     params = module.params
@@ -370,6 +363,8 @@ def main():
         if params["name"] is not None:
             validation.volume_name(params["name"])
         template = NameTemplate(params["name_template"])
+        if params["refuse_in_use"] and params["reference"] is None:
+            raise ValidationError("refuse_in_use checks the volume found by reference: give reference too")
         validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
         validation.thin_pool_limits(params["max_over_subscription_ratio"], params["pool_warning_threshold"], "pool_warning_threshold")
     except ValidationError as error:
@@ -402,6 +397,10 @@ def main():
             volumes = [resolve(volumes, params["reference"], template)]
         except UnresolvedReference as error:
             module.fail_json(msg=str(error), reference_error=error.kind)
+        refused = refusal(volumes[0], params["reference"].strip(), attached_to=params["attached_to"],
+                          refuse_in_use=params["refuse_in_use"])
+        if refused:
+            module.fail_json(msg=refused, volumes=volumes)
         snapshots = [snapshot for snapshot in snapshots if snapshot["origin"] == volumes[0]["name"]]
 
     pools = lvm.thin_pools(lvs)

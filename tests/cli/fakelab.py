@@ -6,9 +6,10 @@ Used by test_runner_integration.py and to record the event fixtures (record_fixt
 The fake modules mirror the interfaces the CLI codes against: `volume` (name or name_template,
 display_name, size, volume_type, vg, state, force, create_only; with name_template the new
 volume's record) and `volume_info` (volumes with name, status,
-display_name, size, volume_type, attached_to, mountpoint; `reference` resolved by the real
-module_utils/volume_reference.py). The playbooks that act on one volume resolve
-`volume_reference` with the real playbooks/tasks/volume_reference.yml, as the real ones do.
+display_name, size, volume_type, attached_to, mountpoint; `reference` resolved, and nova's
+refusals checked, by the real module_utils/volume_reference.py). The playbooks that act on one
+volume resolve `volume_reference` with the real playbooks/tasks/volume_reference.yml, as the real
+ones do; the attach resolves it in its export step (fake_op op=attach), as target_export does.
 """
 
 import json
@@ -46,14 +47,17 @@ def save(volumes):
         json.dump(volumes, handle, indent=1, sort_keys=True)
 ''' % (STATE_ENV, STATE_ENV)
 
-VOLUME_INFO = _MODULE_HEAD + '''
+_REFERENCE_IMPORT = '''
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
-    NameTemplate, UnresolvedReference, resolve)
+    NameTemplate, UnresolvedReference, refusal, resolve)
+'''
 
+VOLUME_INFO = _MODULE_HEAD + _REFERENCE_IMPORT + '''
 
 def main():
     module = AnsibleModule(dict(vg=dict(type="str", default="nova-volumes"), name=dict(type="str"),
                                 reference=dict(type="str"), name_template=dict(type="str", default="volume-%08x"),
+                                attached_to=dict(type="str"), refuse_in_use=dict(type="bool", default=False),
                                 target_backend=dict(type="str")),
                            supports_check_mode=True)
     # Shaped like the real module's RETURN: id is the LV name, size a float in GB.
@@ -65,6 +69,10 @@ def main():
             volumes = [resolve(volumes, module.params["reference"], NameTemplate(module.params["name_template"]))]
         except UnresolvedReference as error:
             module.fail_json(msg=str(error), reference_error=error.kind)
+        refused = refusal(volumes[0], module.params["reference"].strip(), attached_to=module.params["attached_to"],
+                          refuse_in_use=module.params["refuse_in_use"])
+        if refused:
+            module.fail_json(msg=refused, volumes=volumes)
     module.exit_json(changed=False, volumes=volumes, snapshots=[],
                      vg=dict(name=module.params["vg"], size=60.0, free=50.0))
 
@@ -126,13 +134,15 @@ main()
 '''
 
 # Attach, detach, recover and diagnose in one fake: each playbook calls it
-# with its operation, so the CLI's playbook commands see real task events.
-FAKE_OP = _MODULE_HEAD + '''
+# with its operation, so the CLI's playbook commands see real task events. An attach by
+# reference is resolved and refused here, as target_export does in the real attach.
+FAKE_OP = _MODULE_HEAD + _REFERENCE_IMPORT + '''
 
 def main():
     module = AnsibleModule(dict(
         op=dict(type="str", required=True),
         volume=dict(type="str"),
+        reference=dict(type="str"),
         force=dict(type="bool", default=False),
         instance=dict(type="str"),
         mountpoint=dict(type="str"),
@@ -141,12 +151,23 @@ def main():
     volumes = load()
     if params["op"] == "diagnose":
         module.exit_json(changed=False, msg="%d volume(s) checked, no problems found" % len(volumes))
+    if params["reference"] is not None:
+        records = [dict(volume, id=name) for name, volume in sorted(volumes.items())]
+        try:
+            found = resolve(records, params["reference"], NameTemplate("volume-%08x"))
+        except UnresolvedReference as error:
+            module.fail_json(msg=str(error), reference_error=error.kind)
+        refused = refusal(found, params["reference"].strip(), refuse_error=True,
+                          attached_to=None if params["force"] else params["instance"])
+        if refused:
+            module.fail_json(msg=refused)
+        params["volume"] = found["name"]
     volume = volumes.get(params["volume"])
     if volume is None:
         module.fail_json(msg="volume %s not found in VG nova-volumes" % params["volume"])
     if params["op"] == "attach":
         if volume["status"] == "in-use":
-            module.exit_json(changed=False)
+            module.exit_json(changed=False, volume=params["volume"])
         volume.update(status="in-use", attached_to=params["instance"], mountpoint=params["mountpoint"])
     elif params["op"] == "detach":
         if volume["status"] != "in-use":
@@ -155,7 +176,7 @@ def main():
     elif params["op"] == "restore":
         module.exit_json(changed=True, msg="restored")
     save(volumes)
-    module.exit_json(changed=True, msg="%s %s done" % (params["op"], params["volume"]))
+    module.exit_json(changed=True, volume=params["volume"], msg="%s %s done" % (params["op"], params["volume"]))
 
 
 main()
@@ -202,10 +223,42 @@ def _fake_op(task, **args):
 
 
 PLAYBOOKS = {
-    "volume_attach.yml": _play("Attach a volume", "controller", _fake_op(
-        "Attach {{ volume }} to {{ instance }}", op="attach", volume="'{{ volume }}'", instance="'{{ instance }}'",
-        mountpoint="'{{ mountpoint }}'"),
-        refuse="{volume_reference_refuse_error: true, volume_reference_attached_to: '{{ instance }}'}"),
+    # As the real attach: the export (here fake_op) resolves the reference, its result hidden;
+    # a rescue records a reference error in the stats and stops with the export's message; the
+    # attachments role's volume_attachments_result fact names the volume.
+    "volume_attach.yml": _play("Attach a volume", "controller", """\
+        - name: Export the volume
+          block:
+            - name: Attach {{ volume_reference | default(volume) }} to {{ instance }}
+              novavolume.lvm_iscsi.fake_op:
+                op: attach
+                volume: "{{ volume | default(omit) }}"
+                reference: "{{ volume_reference | default(omit) }}"
+                instance: "{{ instance }}"
+                mountpoint: "{{ mountpoint }}"
+                force: "{{ force | default(false) }}"
+              register: fake_export
+              no_log: true
+          rescue:
+            - name: Record that the volume asked for was not found
+              ansible.builtin.set_stats:
+                data:
+                  volume_reference_error: "{{ ansible_failed_result.reference_error }}"
+                per_host: false
+              when: ansible_failed_result.reference_error is defined
+            - name: Stop with the export's failure, unless the volume is moved with force
+              ansible.builtin.fail:
+                msg: "{{ ansible_failed_result.msg }}"
+        - name: Tell the export's outcome
+          ansible.builtin.debug:
+            msg: "{{ fake_export.msg }}"
+          changed_when: fake_export.changed
+        - name: Keep the attachment's result
+          ansible.builtin.set_fact:
+            volume_attachments_result:
+              volume: "{{ fake_export.volume }}"
+              instance: "{{ instance }}"
+        """),
     "volume_detach.yml": _play("Detach a volume", "controller", _fake_op(
         "Detach {{ volume }}", op="detach", volume="'{{ volume }}'"),
         refuse="{volume_reference_attached_to: '{{ instance }}'}"),

@@ -63,6 +63,8 @@ def main():
         save("reference_in_use", runner.module("volume_info", dict(reference="1")))
         save("attach_elsewhere_refused", runner.playbook("volume_attach.yml", dict(
             volume_reference="1", instance="compute2", mountpoint="/dev/vdc")))
+        save("attach_unknown", runner.playbook("volume_attach.yml", dict(
+            volume_reference="99", instance="compute1", mountpoint="/dev/vdb")))
         save("detach_elsewhere_refused", runner.playbook("volume_detach.yml", dict(
             volume_reference="1", instance="compute2", force=False)))
         save("delete_in_use_failed", runner.playbook("volume_delete.yml", dict(volume_reference="1", force=False)))

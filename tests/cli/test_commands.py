@@ -84,7 +84,7 @@ def test_unknown_volume_exits_2(cli):
 def test_delete_of_an_in_use_volume_is_refused_with_what_to_do(cli):
     run = cli(["volume-delete", "1"], [("playbook", "volume_delete.yml", "delete_in_use_failed")])
     assert run.code == 1
-    assert ("ERROR: deleting volume 1 failed: controller1: Check the volume: volume 1 (volume-00000001) is "
+    assert ("ERROR: deleting volume 1 failed: controller1: Find the volume 1: volume 1 (volume-00000001) is "
             "in-use on compute1: detach it first (novavol volume-detach compute1 1), or use force. Nothing was "
             "changed.") in run.stderr
     assert "ansible-runner artifacts (job events): /artifacts/delete_in_use_failed" in run.stderr
@@ -251,7 +251,7 @@ def test_missing_inventory_is_a_usage_error_with_the_fix(monkeypatch, tmp_path, 
 
 def test_json_error_is_valid_json_on_stdout(cli):
     run = cli(["--json", "volume-delete", "1"], [("playbook", "volume_delete.yml", "delete_in_use_failed")])
-    assert json.loads(run.stdout)["error"].startswith("deleting volume 1 failed: controller1: Check the volume")
+    assert json.loads(run.stdout)["error"].startswith("deleting volume 1 failed: controller1: Find the volume 1")
 
 
 def test_an_inventory_folder_with_only_group_vars_is_no_inventory(tmp_path):
@@ -325,3 +325,11 @@ def test_attach_with_no_controller_in_the_inventory_says_so(cli):
     run = cli(["volume-attach", "compute1", "1", "/dev/vdb"], [("playbook", "volume_attach.yml", "attach_no_controller")])
     assert run.code == 1
     assert "has no host in group controller" in run.stderr
+
+
+def test_attach_of_an_unknown_volume_exits_2_with_the_exports_message(cli):
+    """The attach resolves the reference in its export, whose result is hidden (no_log): the
+    run's stats say the reference was not found, and the message comes from the task that stops."""
+    run = cli(["volume-attach", "compute1", "99", "/dev/vdb", "--json"], [("playbook", "volume_attach.yml", "attach_unknown")])
+    assert run.code == 2
+    assert run.json()["error"] == "no volume '99': give an id, LV name or display name from `novavol volume-list`"

@@ -58,7 +58,7 @@ def test_failure_message_is_the_modules_msg_with_host_and_task():
     result = load_run("delete_in_use_failed")
     assert not result.ok
     assert result.error_message() == (
-        "controller1: Check the volume: volume 1 (volume-00000001) is in-use on compute1: detach it first "
+        "controller1: Find the volume 1: volume 1 (volume-00000001) is in-use on compute1: detach it first "
         "(novavol volume-detach compute1 1), or use force. Nothing was changed.")
 
 
@@ -86,7 +86,7 @@ def test_failed_progress_line_carries_the_message():
     progress = Progress(stream, "plain")
     for event in load_run("delete_in_use_failed").events:
         progress.on_event(event)
-    assert "failed      controller1    Check the volume: volume 1 (volume-00000001) is in-use" in stream.getvalue()
+    assert "failed      controller1    Find the volume 1: volume 1 (volume-00000001) is in-use" in stream.getvalue()
 
 
 class Terminal(io.StringIO):
@@ -99,18 +99,20 @@ def test_spinner_on_a_terminal_is_cleared_before_result_lines():
     progress = Progress(stream, choose_mode(stream, 0, False))
     assert progress.mode == "spinner"
     events = load_run("attach").events
-    # up to the start of the attach task (after the volume's resolution and its checks)
+    # up to the start of the attach task (the export, which resolves the volume)
     started = next(index for index, event in enumerate(events)
                    if event.get("event") == "playbook_on_task_start"
-                   and event["event_data"]["task"] == "Attach volume-00000001 to compute1")
+                   and event["event_data"]["task"] == "Attach my volume to compute1")
     for event in events[:started + 1]:
         progress.on_event(event)
     progress.tick()
-    assert stream.getvalue().endswith("Attach volume-00000001 to compute1")
+    assert stream.getvalue().endswith("Attach my volume to compute1")
     for event in events[started + 1:]:
         progress.on_event(event)
     progress.finish()
-    assert "\r\033[K  changed     controller1    Attach volume-00000001 to compute1\n" in stream.getvalue()
+    # the export's own result is hidden (no_log): the outcome task after it says what changed
+    assert "\r\033[K  ok          controller1    Attach my volume to compute1\n" in stream.getvalue()
+    assert "\n  changed     controller1    Tell the export's outcome\n" in stream.getvalue()
     assert stream.getvalue().endswith("\n")
 
 
@@ -120,7 +122,7 @@ def test_verbose_streams_ansibles_own_output():
     for event in load_run("attach").events:
         progress.on_event(event)
     text = stream.getvalue()
-    assert "TASK [Attach volume-00000001 to compute1]" in text and "changed: [controller1]" in text
+    assert "TASK [Attach my volume to compute1]" in text and "changed: [controller1]" in text
 
 
 def test_modes():

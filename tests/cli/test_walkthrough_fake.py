@@ -51,7 +51,7 @@ def test_walkthrough(novavol):
     refused = novavol("volume-delete", "1")
     assert refused.code == 1
     assert refused.data["error"] == (
-        "deleting volume 1 failed: controller1: Check the volume: volume 1 (volume-00000001) is in-use on "
+        "deleting volume 1 failed: controller1: Find the volume 1: volume 1 (volume-00000001) is in-use on "
         "compute1: detach it first (novavol volume-detach compute1 1), or use force. Nothing was changed.")
 
     assert novavol("volume-detach", "compute1", "1").code == 0

@@ -384,3 +384,76 @@ def test_mutual_acl_removed_by_hand_comes_back_with_the_saved_credentials():
     assert result["actions"] == ["replace ACL", "save configuration"]
     (acl,) = lab.tpg().node_acls
     assert (acl.chap_mutual_userid, acl.chap_mutual_password) == NEW_MUTUAL_CREDENTIALS
+
+
+# The volume as a person named it (novavol volume-attach): resolved from one lvs without the
+# volume's lock, then exported from a second read under it, as always.
+NAMED = volume_meta.encode(dict(display_name="web data"))
+BY_REFERENCE = dict(reference="web data", initiator_iqn=C1, host="compute1", mountpoint="/dev/vdb")
+
+
+def test_reference_resolves_the_display_name_and_exports_that_volume():
+    lab = Lab()
+    result = lab.run(BY_REFERENCE, [lvs(NAMED), lvs(NAMED), lvchange(add=ATTACHED_C1)])
+    assert result["changed"] and not result["failed"], result
+    assert (result["volume"], result["target_iqn"]) == ("myvolume", IQN)
+    assert [lun.storage_object.udev_path for lun in lab.tpg().luns] == [DEV]
+
+
+def test_reference_to_no_volume_fails_before_reading_the_exports():
+    lab = Lab()
+    result = lab.run(dict(BY_REFERENCE, reference="7"), [lvs(NAMED)])
+    assert result["failed"] and result["reference_error"] == "not_found", result
+    assert result["msg"] == "no volume '7': give an id, LV name or display name from `novavol volume-list`"
+    assert lab.rts.state.targets == []
+
+
+def test_reference_attached_to_another_host_is_refused_as_nova_did():
+    lab = Lab()
+    lab.attach_c1()
+    saved = lab.files.files[SAVE][0]
+    tags = ATTACHED_C1 + NAMED
+    result = lab.run(dict(BY_REFERENCE, initiator_iqn=C2, host="compute2"), [lvs(tags), lvs(tags)])
+    assert result["failed"] and result["msg"] == (
+        "volume web data (myvolume) is attached to compute1, not compute2: detach it from compute1 "
+        "(novavol volume-detach compute1 web data). Nothing was changed.")
+    # what the playbook's force path reads to log the other host out
+    assert result["attachment"]["attached_host"] == "compute1" and result["target_iqn"] == IQN
+    assert [acl.node_wwn for acl in lab.tpg().node_acls] == [C1] and lab.files.files[SAVE][0] == saved
+
+
+def test_reference_with_force_moves_the_volume():
+    lab = Lab()
+    lab.attach_c1()
+    tags = ATTACHED_C1 + NAMED
+    attached_c2 = dict(attach_status="attached", attached_host="compute2", attached_initiator=C2, mountpoint="/dev/vdb")
+    add, delete = volume_meta.tag_changes(tags, attached_c2)
+    result = lab.run(dict(BY_REFERENCE, initiator_iqn=C2, host="compute2", force=True),
+                     [lvs(tags), lvs(tags), lvchange(add, delete)])
+    assert result["actions"] == ["replace ACL", "save configuration"], result
+    assert [acl.node_wwn for acl in lab.tpg().node_acls] == [C2]
+
+
+def test_reference_to_a_volume_in_error_is_refused_and_nothing_is_exported():
+    """Its tags say it is attached to compute1, but no export exists: nova refused to attach a
+    volume in error; by LV name (the roles' drift correction) the export is put back instead."""
+    lab = Lab()
+    tags = ATTACHED_C1 + NAMED
+    result = lab.run(BY_REFERENCE, [lvs(tags), lvs(tags)])
+    assert result["failed"] and result["msg"] == (
+        "volume web data (myvolume) is in error: its tags say it is attached to compute1, but no export exists. "
+        "Look with playbooks/troubleshoot.yml (novavol diagnose web data), then free it with "
+        "playbooks/recover_volume.yml (novavol recover web data). Nothing was changed.")
+    assert lab.rts.state.targets == []
+    repaired = lab.run(PRESENT, [lvs(tags)])
+    assert repaired["changed"] and repaired["actions"] == ["create target", "save configuration"], repaired
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(PRESENT, reference="1"), "parameters are mutually exclusive: volume|reference"),
+    (dict(initiator_iqn=C1), "one of the following is required: volume, reference"),
+    (dict(BY_REFERENCE, name_template="vol-%s"), "invalid name_template 'vol-%s'"),
+])
+def test_volume_and_reference_are_checked_before_anything_runs(args, message):
+    result = run_module(target_export, args, [])
+    assert result["failed"] and message in result["msg"], result

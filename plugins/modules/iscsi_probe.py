@@ -27,16 +27,18 @@ author:
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
 options:
-  portal:
+  portal_address:
     description:
       - Host name or address of the controller's iSCSI portal.
     type: str
     required: true
-  port:
+    aliases: [portal]
+  portal_port:
     description:
       - TCP port of the portal.
     type: int
     default: 3260
+    aliases: [port]
   target_iqn:
     description:
       - The target the host should be offered, for example C(iqn.2010-10.org.openstack:myvolume).
@@ -71,13 +73,13 @@ attributes:
 EXAMPLES = r"""
 - name: Probe the portal for myvolume's target
   novavolume.lvm_iscsi.iscsi_probe:
-    portal: controller
+    portal_address: controller
     target_iqn: iqn.2010-10.org.openstack:myvolume
   register: probe
 
 - name: Probe with the ACL gathered on the controller
   novavolume.lvm_iscsi.iscsi_probe:
-    portal: 10.77.0.10
+    portal_address: 10.77.0.10
     target_iqn: iqn.2010-10.org.openstack:myvolume
     acl: "{{ hostvars[groups['controller'][0]].exports['iqn.2010-10.org.openstack:myvolume'].acls }}"
     timeout: 3
@@ -142,8 +144,8 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import valida
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            portal=dict(type="str", required=True),
-            port=dict(type="int", default=3260),
+            portal_address=dict(type="str", required=True, aliases=["portal"]),
+            portal_port=dict(type="int", default=3260, aliases=["port"]),
             target_iqn=dict(type="str", required=True),
             initiator_iqn=dict(type="str"),
             acl=dict(type="list", elements="str"),
@@ -158,10 +160,10 @@ def main():
             validation.iqn(params["initiator_iqn"], "initiator IQN")
         for entry in params["acl"] or []:
             validation.iqn(entry, "ACL entry")
-        if not params["portal"].strip():
-            raise validation.ValidationError("portal must not be empty")
-        if not 0 < params["port"] < 65536:
-            raise validation.ValidationError("invalid port %r: use 1-65535" % params["port"])
+        if not params["portal_address"].strip():
+            raise validation.ValidationError("portal_address must not be empty")
+        if not 0 < params["portal_port"] < 65536:
+            raise validation.ValidationError("invalid portal_port %r: use 1-65535" % params["portal_port"])
         if not params["timeout"] > 0:
             raise validation.ValidationError("invalid timeout %r: give a number of seconds above 0" % params["timeout"])
     except validation.ValidationError as error:
@@ -170,8 +172,8 @@ def main():
     initiator_iqn = params["initiator_iqn"] or probe.read_initiator_name()
     checks, ok, diagnosis = probe.run_checks(
         module,
-        params["portal"].strip(),
-        params["port"],
+        params["portal_address"].strip(),
+        params["portal_port"],
         params["target_iqn"],
         initiator_iqn,
         params["acl"],

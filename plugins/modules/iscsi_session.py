@@ -33,18 +33,21 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.attributes.full
 options:
-  portal:
+  portal_address:
     description: IP address of the target's portal.
     type: str
     required: true
-  port:
+    aliases: [portal]
+  portal_port:
     description: TCP port of the portal.
     type: int
     default: 3260
-  target:
-    description: IQN of the target.
+    aliases: [port]
+  target_iqn:
+    description: IQN of the target (RV(novavolume.lvm_iscsi.target_export#module:target_iqn)).
     type: str
     required: true
+    aliases: [target]
   lun:
     description: LUN of the volume in the target (RV(novavolume.lvm_iscsi.target_export#module:lun)).
     type: int
@@ -100,16 +103,16 @@ requirements:
 EXAMPLES = r"""
 - name: Log in to myvolume's target
   novavolume.lvm_iscsi.iscsi_session:
-    portal: 192.0.2.10
-    target: iqn.2010-10.org.openstack:myvolume
+    portal_address: 192.0.2.10
+    target_iqn: iqn.2010-10.org.openstack:myvolume
     chap_username: "{{ export.chap_username }}"
     chap_password: "{{ export.chap_password }}"
   register: session
 
 - name: Log out of it (refused while mounted)
   novavolume.lvm_iscsi.iscsi_session:
-    portal: 192.0.2.10
-    target: iqn.2010-10.org.openstack:myvolume
+    portal_address: 192.0.2.10
+    target_iqn: iqn.2010-10.org.openstack:myvolume
     state: absent
 """
 
@@ -160,12 +163,12 @@ READ_TIMEOUT = 5
 
 def validate(params):
     try:
-        ipaddress.ip_address(params["portal"])
+        ipaddress.ip_address(params["portal_address"])
     except ValueError:
-        raise validation.ValidationError("invalid portal %r: the IP address of the target's portal is required" % params["portal"])
-    if not 0 < params["port"] < 65536:
-        raise validation.ValidationError("invalid port %r" % params["port"])
-    validation.iqn(params["target"], "target IQN")
+        raise validation.ValidationError("invalid portal_address %r: the IP address of the target's portal is required" % params["portal_address"])
+    if not 0 < params["portal_port"] < 65536:
+        raise validation.ValidationError("invalid portal_port %r" % params["portal_port"])
+    validation.iqn(params["target_iqn"], "target IQN")
     if params["lun"] < 0 or params["timeout"] < 0:
         raise validation.ValidationError("lun and timeout must not be negative")
     for kind in ("", "mutual_", "discovery_"):
@@ -229,8 +232,8 @@ def not_offered(adm, target, portal, credentials):
 
 def present(module, adm, view, result):
     params = module.params
-    target, portal = params["target"], iscsiadm.portal_of(params["portal"], params["port"])
-    link = iscsiadm.by_path_link(params["portal"], params["port"], target, params["lun"])
+    target, portal = params["target_iqn"], iscsiadm.portal_of(params["portal_address"], params["portal_port"])
+    link = iscsiadm.by_path_link(params["portal_address"], params["portal_port"], target, params["lun"])
     discovery = (params["discovery_chap_username"], params["discovery_chap_password"]) if params["discovery_chap_username"] else None
     session = find_session(adm, target, portal)
     has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
@@ -322,8 +325,8 @@ def present(module, adm, view, result):
 
 def absent(module, adm, view, result):
     params = module.params
-    target, portal = params["target"], iscsiadm.portal_of(params["portal"], params["port"])
-    link = iscsiadm.by_path_link(params["portal"], params["port"], target, params["lun"])
+    target, portal = params["target_iqn"], iscsiadm.portal_of(params["portal_address"], params["portal_port"])
+    link = iscsiadm.by_path_link(params["portal_address"], params["portal_port"], target, params["lun"])
     session = find_session(adm, target, portal)
     has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
     name = view.resolve(link) if session is not None else None
@@ -363,9 +366,9 @@ def absent(module, adm, view, result):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            portal=dict(type="str", required=True),
-            port=dict(type="int", default=3260),
-            target=dict(type="str", required=True),
+            portal_address=dict(type="str", required=True, aliases=["portal"]),
+            portal_port=dict(type="int", default=3260, aliases=["port"]),
+            target_iqn=dict(type="str", required=True, aliases=["target"]),
             lun=dict(type="int", default=0),
             chap_username=dict(type="str"),
             chap_password=dict(type="str", no_log=True),
@@ -385,7 +388,7 @@ def main():
     except validation.ValidationError as error:
         module.fail_json(msg=str(error))
 
-    result = dict(changed=False, target=module.params["target"], actions=[])
+    result = dict(changed=False, target=module.params["target_iqn"], actions=[])
     adm, view = iscsiadm.Iscsiadm(module), iscsiadm.HostView()
     try:
         if module.params["state"] == "present":

@@ -29,6 +29,7 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.locking
+  - novavolume.lvm_iscsi.target_backend
 options:
   state:
     description: V(present) asks discoveries for the credentials; V(absent) asks for none.
@@ -42,11 +43,6 @@ options:
     description:
       - CHAP secret of discovery sessions, 12 to 255 letters and digits. Required with O(state=present).
     type: str
-  backend:
-    description: Target implementation on this host.
-    type: str
-    choices: [lio, tgt, iet]
-    default: lio
 requirements:
   - "lio: the Python library rtslib_fb (python3-rtslib-fb) and configfs"
   - "iet: ietd running and ietadm"
@@ -76,6 +72,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
@@ -104,12 +101,11 @@ def view(credentials):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
+            ["locking", "target_backend"],
             state=dict(type="str", choices=["present", "absent"], default="present"),
             chap_username=dict(type="str"),
             chap_password=dict(type="str", no_log=True),
-            backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
-            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         required_if=[("state", "present", ("chap_username", "chap_password"))],
         supports_check_mode=True,
@@ -118,7 +114,7 @@ def main():
         wanted = credentials_of(module.params)
     except validation.ValidationError as error:
         module.fail_json(msg=str(error))
-    backend = load_backend(module, module.params["backend"])
+    backend = load_backend(module, module.params["target_backend"])
     result = dict(changed=False, actions=[])
     try:
         with locks.held([locks.TARGET_CONFIG], "target_discovery_auth (state %s)" % module.params["state"],

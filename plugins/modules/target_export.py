@@ -40,6 +40,7 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
+  - novavolume.lvm_iscsi.target_backend
   - novavolume.lvm_iscsi.volume_reference
 options:
   volume:
@@ -61,11 +62,6 @@ options:
   mountpoint:
     description: Device name the user asked for (for example C(/dev/vdb)), recorded on the volume.
     type: str
-  backend:
-    description: Target implementation on this host.
-    type: str
-    choices: [lio, tgt, iet]
-    default: lio
   portal_address:
     description: Address the LIO portal listens on (tgt and iet listen on every address).
     type: str
@@ -116,8 +112,8 @@ EXAMPLES = r"""
 
 - name: Log compute1 in, checking the target's credentials too
   novavolume.lvm_iscsi.iscsi_session:
-    portal: 192.0.2.10
-    target: "{{ export.target_iqn }}"
+    portal_address: 192.0.2.10
+    target_iqn: "{{ export.target_iqn }}"
     lun: "{{ export.lun }}"
     chap_username: "{{ export.chap_username }}"
     chap_password: "{{ export.chap_password }}"
@@ -201,6 +197,7 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation, volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import volume_status
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
@@ -404,22 +401,19 @@ def resolve_reference(module, params, template):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
+            ["volumes", "locking", "target_backend"],
             volume=dict(type="str"),
             reference=dict(type="str"),
             name_template=dict(type="str", default="volume-%08x"),
-            vg=dict(type="str", default="nova-volumes"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             initiator_iqn=dict(type="str"),
             host=dict(type="str"),
             mountpoint=dict(type="str"),
-            backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
-            target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
             portal_address=dict(type="str", default="0.0.0.0"),
             portal_port=dict(type="int", default=3260),
             mutual_chap=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         required_if=[("state", "present", ("initiator_iqn",))],
         required_one_of=[("volume", "reference")],
@@ -440,7 +434,7 @@ def main():
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
 
-    backend = load_backend(module, params["backend"])
+    backend = load_backend(module, params["target_backend"])
     result = dict(changed=False, volume=params["volume"], target_iqn=target_iqn, lun=backend.data_lun, actions=[])
     # Everything is read under the volume's lock: a second attach of the same volume, at the same
     # time, reads the first one's attachment and is refused instead of taking the volume over.

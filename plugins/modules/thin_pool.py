@@ -122,6 +122,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
@@ -254,8 +255,8 @@ def describe(pool):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            vg=dict(type="str", default="nova-volumes"),
+        argument_spec=argument_spec(
+            ["volume_group"],
             name=dict(type="str", default="nova-volumes-pool"),
             size=dict(type="str", default="90%"),
             chunk_size=dict(type="str"),

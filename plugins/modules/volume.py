@@ -40,6 +40,7 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volumes
+  - novavolume.lvm_iscsi.target_backend
   - novavolume.lvm_iscsi.thin_pools
 options:
   name:
@@ -168,13 +169,6 @@ options:
         a pool is refused otherwise, since a thin volume could show a deleted volume's data).
     type: bool
     default: false
-  target_backend:
-    description:
-      - The iSCSI target implementation whose exports are checked before a delete or shrink, and
-        read for O(name_template).
-    type: str
-    choices: [lio, tgt, iet]
-    default: lio
 notes:
   - The target backend is consulted only when a volume is to be deleted or shrunk, so a run that
     only creates or grows volumes needs nothing but LVM.
@@ -306,6 +300,7 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation, volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
@@ -692,7 +687,8 @@ def main():
         state=dict(type="str", choices=["present", "absent"]),
     )
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
+            ["volumes", "locking", "target_backend"],
             name=dict(type="str"),
             name_template=dict(type="str"),
             display_name=dict(type="str"),
@@ -706,11 +702,7 @@ def main():
             volumes=dict(type="list", elements="dict", options=volume_spec),
             prune=dict(type="bool", default=False),
             create_only=dict(type="bool", default=False),
-            vg=dict(type="str", default="nova-volumes"),
             force=dict(type="bool", default=False),
-            target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
-            target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
-            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         mutually_exclusive=[("name", "volumes", "name_template")],
         required_one_of=[("name", "volumes", "name_template")],

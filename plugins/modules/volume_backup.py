@@ -44,6 +44,7 @@ author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.locking
+  - novavolume.lvm_iscsi.volume_group
 options:
   volume:
     description: The volume (LV name) to back up. Give either I(volume) or I(all).
@@ -52,10 +53,6 @@ options:
     description: Back up every volume of the volume group (snapshots excluded).
     type: bool
     default: false
-  vg:
-    description: The volume group holding the volumes.
-    type: str
-    default: nova-volumes
   destination:
     description: Absolute path of the folder receiving the backups (created if missing).
     type: path
@@ -164,17 +161,18 @@ report_text:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup, locks
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
+            ["volume_group", "locking"],
             volume=dict(type="str"),
             all=dict(type="bool", default=False),
-            vg=dict(type="str", default="nova-volumes"),
             destination=dict(type="path", required=True),
             snapshot_size=dict(type="str"),
             grow_snapshot_at=dict(type="int"),
@@ -186,7 +184,6 @@ def main():
             report_file=dict(type="path"),
             work_dir=dict(type="path", default="/run/novavolume-backup"),
             hook_results=dict(type="dict", default={}),
-            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         mutually_exclusive=[("volume", "all")],
         supports_check_mode=True,

@@ -46,6 +46,7 @@ attributes:
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.volumes
+  - novavolume.lvm_iscsi.target_backend
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.thin_pools
   - novavolume.lvm_iscsi.volume_reference
@@ -68,11 +69,6 @@ options:
     description: A thin pool whose data or metadata use is above this percentage is in the V(warning) state.
     type: float
     default: 80
-  target_backend:
-    description: The iSCSI target implementation whose exports are read.
-    type: str
-    choices: [lio, tgt, iet]
-    default: lio
 seealso:
   - module: novavolume.lvm_iscsi.volume
 """
@@ -293,6 +289,7 @@ vg:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
@@ -340,16 +337,13 @@ def describe_pool(pool, warning_threshold, max_ratio):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            vg=dict(type="str", default="nova-volumes"),
+        argument_spec=argument_spec(
+            ["volumes", "locking", "target_backend"],
             name=dict(type="str"),
             reference=dict(type="str"),
             name_template=dict(type="str", default="volume-%08x"),
             attached_to=dict(type="str"),
             refuse_in_use=dict(type="bool", default=False),
-            target_backend=dict(type="str", choices=["lio", "tgt", "iet"], default="lio"),
-            target_prefix=dict(type="str", default="iqn.2010-10.org.openstack"),
-            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
             max_over_subscription_ratio=dict(type="float", default=20.0),
             pool_warning_threshold=dict(type="float", default=80),
         ),

@@ -31,6 +31,7 @@ author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.locking
+  - novavolume.lvm_iscsi.volume_group
 options:
   archive:
     description: Absolute path of the archive (C(.tar.gz) or C(.tar.zst)) written by M(novavolume.lvm_iscsi.volume_backup).
@@ -40,10 +41,6 @@ options:
     description: The volume (LV) to restore into.
     type: str
     required: true
-  vg:
-    description: The volume group.
-    type: str
-    default: nova-volumes
   size:
     description:
       - Size of a new volume (GB, or a number with a unit). Defaults to the backed-up volume's
@@ -105,7 +102,8 @@ volume:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup, locks
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
@@ -115,16 +113,15 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation im
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
+            ["volume_group", "locking"],
             archive=dict(type="path", required=True),
             name=dict(type="str", required=True),
-            vg=dict(type="str", default="nova-volumes"),
             size=dict(type="str"),
             force=dict(type="bool", default=False),
             keep_uuids=dict(type="bool", default=True),
             display_name=dict(type="str"),
             work_dir=dict(type="path", default="/run/novavolume-backup"),
-            lock_timeout=dict(type="int", default=locks.DEFAULT_WAIT_SECONDS),
         ),
         supports_check_mode=True,
     )

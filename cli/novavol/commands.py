@@ -180,7 +180,8 @@ def volume_create(ctx):
     if ctx.args.display_name is not None:
         args["display_name"] = ctx.args.display_name
     if ctx.args.volume_type is not None:
-        args["volume_type"] = ctx.args.volume_type
+        # the inventory's volume types (as Cinder's) give the new volume its provisioning
+        args.update(volume_type=ctx.args.volume_type, volume_types="{{ novavolume_volume_types | default({}) }}")
     if ctx.args.provisioning is not None:
         args["provisioning"] = ctx.args.provisioning
     result = check(ctx.runner.module("volume", args, title="volume-create"), "creating a volume")

@@ -73,8 +73,22 @@ options:
         the data on the volume (a partition table or a file system); see O(force).
     type: raw
   volume_type:
-    description: Free text volume type. Kept as it is when omitted.
+    description:
+      - Free text volume type. Kept as it is when omitted.
+      - A type listed in O(volume_types) gives a new volume its provisioning and thin pool.
     type: str
+  volume_types:
+    description:
+      - Volume types as Cinder has them, by name, each with the extra specs a new volume of that
+        type gets unless it gives its own, V(provisioning) (V(thick) or V(thin)) and V(thin_pool);
+        for example C({fast: {provisioning: thin}, bulk: {provisioning: thick}}).
+      - As in Cinder, a type's specs are for the volumes made with it. An existing volume keeps its
+        provisioning when its type's specs change (no refusal, no change).
+      - Other keys are refused, so that a misspelt spec is not ignored. A volume type that is not
+        listed is a free text tag, as without this option.
+      - The roles and playbooks pass the inventory variable C(novavolume_volume_types).
+    type: dict
+    default: {}
   provisioning:
     description:
       - V(thick) makes an LV of the full size; V(thin) makes a thin volume of that virtual size in
@@ -319,6 +333,7 @@ def utc_now():
 
 def desired_volumes(params):
     """The validated list of wanted volumes (sizes in bytes); all problems in one message."""
+    check_volume_types(params["volume_types"])
     if params["name"] is not None:
         if params["prune"]:
             raise ValidationError("prune needs a volumes list, not a single name")
@@ -328,8 +343,11 @@ def desired_volumes(params):
     errors, seen, wanted = [], set(), []
     for item in items:
         item["state"] = item.get("state") or params["state"]
-        item["provisioning"] = item.get("provisioning") or params["provisioning"]
-        item["thin_pool"] = item.get("thin_pool") or params["thin_pool"]
+        type_specs = (params["volume_types"] or {}).get(item.get("volume_type")) or {}
+        # A type's provisioning is for the volumes made with it: an existing one keeps its own.
+        item["provisioning_from_type"] = not item.get("provisioning") and bool(type_specs.get("provisioning"))
+        item["provisioning"] = item.get("provisioning") or type_specs.get("provisioning") or params["provisioning"]
+        item["thin_pool"] = item.get("thin_pool") or type_specs.get("thin_pool") or params["thin_pool"]
         try:
             validation.volume_name(item["name"])
             if item["provisioning"] == "thin":
@@ -359,6 +377,24 @@ def desired_volumes(params):
     if errors:
         raise ValidationError("; ".join(errors))
     return wanted
+
+
+VOLUME_TYPE_SPECS = dict(provisioning=("thick", "thin"), thin_pool=None)
+
+
+def check_volume_types(volume_types):
+    """Refuse a volume type whose specs this module would not apply as written."""
+    for name, specs in sorted((volume_types or {}).items()):
+        if not isinstance(specs, dict):
+            raise ValidationError("volume type %r: give its specs as a dict, such as {provisioning: thin}" % (name,))
+        unknown = sorted(set(specs) - set(VOLUME_TYPE_SPECS))
+        if unknown:
+            raise ValidationError("volume type %r: unknown spec(s) %s (known: %s)"
+                                  % (name, ", ".join(unknown), ", ".join(sorted(VOLUME_TYPE_SPECS))))
+        if specs.get("provisioning") not in (None,) + VOLUME_TYPE_SPECS["provisioning"]:
+            raise ValidationError("volume type %r: provisioning %r is not thick or thin" % (name, specs["provisioning"]))
+        if specs.get("thin_pool") is not None:
+            validation.lv_name(specs["thin_pool"], "thin pool name of volume type %r" % (name,))
 
 
 class Plan:
@@ -400,7 +436,7 @@ class Plan:
             entry["steps"].append(("create", size, volume_meta.encode(meta), pool))
         else:
             current = lvm.provisioning(lv)
-            if item["provisioning"] not in (None, current):
+            if item["provisioning"] not in (None, current) and not item["provisioning_from_type"]:
                 self.errors.append(
                     "refusing to make volume %s %s: it is %s%s, and LVM cannot convert a volume in place "
                     "(create a new %s volume and copy the data)"
@@ -694,6 +730,7 @@ def main():
             display_name=dict(type="str"),
             size=dict(type="raw"),
             volume_type=dict(type="str"),
+            volume_types=dict(type="dict", default={}),
             provisioning=dict(type="str", choices=["thick", "thin"]),
             thin_pool=dict(type="str", default="nova-volumes-pool"),
             max_over_subscription_ratio=dict(type="float", default=20.0),

@@ -88,6 +88,7 @@ def main():
         name_template=dict(type="str"),
         display_name=dict(type="str"),
         volume_type=dict(type="str"),
+        volume_types=dict(type="dict", default={}),
         size=dict(type="raw"),
         vg=dict(type="str", default="nova-volumes"),
         state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -89,8 +89,9 @@ def main():
         save("delete_ambiguous", runner.playbook("volume_delete.yml", dict(volume_reference="scratch", force=False)))
         save("attach_error_refused", runner.playbook("volume_attach.yml", dict(
             volume_reference="26", instance="compute1", mountpoint="/dev/vdc")))
-        save("create_after_mixed", runner.module("volume", dict(name_template="volume-%08x", size=1,
-                                                                volume_type="ssd", state="present")))
+        save("create_after_mixed", runner.module("volume", dict(
+            name_template="volume-%08x", size=1, volume_type="ssd", state="present",
+            volume_types="{{ novavolume_volume_types | default({}) }}")))
         # An inventory without a controller: Ansible skips the play and the run "succeeds".
         with open(inventory, "w") as handle:
             json.dump(dict(all=dict(children=dict(compute=dict(hosts=dict(compute1=dict(ansible_connection="local")))))),

@@ -46,6 +46,8 @@ def test_volume_create_after_id_26_shows_volume_0000001b(cli):
     run = cli(["volume-create", "--volume-type", "ssd", "1"], [("module", "volume", "create_after_mixed")])
     assert run.code == 0, run.stderr
     assert run.calls[0][2]["volume_type"] == "ssd" and "display_name" not in run.calls[0][2]
+    # the inventory's volume types, templated on the controller, give the new volume its provisioning
+    assert run.calls[0][2]["volume_types"] == "{{ novavolume_volume_types | default({}) }}"
     assert "| id            | 27" in run.stdout and "| name          | volume-0000001b" in run.stdout
 
 

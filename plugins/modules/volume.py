@@ -80,8 +80,8 @@ options:
   volume_types:
     description:
       - Volume types as Cinder has them, by name, each with the extra specs a new volume of that
-        type gets unless it gives its own, V(provisioning) (V(thick) or V(thin)) and V(thin_pool);
-        for example C({fast: {provisioning: thin}, bulk: {provisioning: thick}}).
+        type gets unless it gives its own, V(provisioning) (V(thick) or V(thin)) and V(thin_pool)
+        (see the examples).
       - As in Cinder, a type's specs are for the volumes made with it. An existing volume keeps its
         provisioning when its type's specs change (no refusal, no change).
       - Other keys are refused, so that a misspelt spec is not ignored. A volume type that is not
@@ -192,6 +192,15 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: A volume of type fast, which is thin as the type says (Cinder's volume types)
+  novavolume.lvm_iscsi.volume:
+    name: volume-00000007
+    size: 10
+    volume_type: fast
+    volume_types:
+      fast: {provisioning: thin}
+      bulk: {provisioning: thick}
+
 - name: Create a 10 GB volume (nova volume-create --display_name myvolume 10)
   novavolume.lvm_iscsi.volume:
     name: volume-00000001

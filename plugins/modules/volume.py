@@ -377,7 +377,7 @@ class Plan:
         self.existing = []  # create_only: the names that exist already (returned on failure)
 
     def snapshots_of(self, name):
-        return [lv["name"] for lv in self.lvs.values() if lv["is_snapshot"] and lv["origin"] == name]
+        return lvm.snapshots_of(self.lvs.values(), name)
 
     def add(self, item, force, create_only=False):
         name = item["name"]
@@ -389,7 +389,8 @@ class Plan:
             self.existing.append(name)
             return
         if lv is not None and not lvm.is_volume(lv):
-            what = "a snapshot of %s" % lv["origin"] if lv["is_snapshot"] else "not a volume (lv_attr %s)" % lv["attr"]
+            origin = lvm.snapshot_of(lv) or (lv["origin"] if lv["is_snapshot"] else None)
+            what = "a snapshot of %s" % origin if origin else "not a volume (lv_attr %s)" % lv["attr"]
             self.errors.append("%s in volume group %s is %s; it is not managed as a volume" % (name, self.vg["name"], what))
             return
         if item["state"] == "absent":
@@ -514,34 +515,9 @@ class Plan:
             virtual_after[pool] = virtual_after.get(pool, 0) + (after["size"] if after else 0) - current
             if any(step[0] in ("create", "grow") for step in entry["steps"]):
                 growing.add(pool)
-        for name in sorted(growing):
-            if name not in pools:
-                lv = self.lvs.get(name)
-                self.errors.append(
-                    "thin pool %s does not exist in volume group %s%s: create it first (the volume_group role "
-                    "with volume_group_thin_pool: true, or the thin_pool module), or give another thin_pool"
-                    % (name, self.vg["name"], " (an LV of that name exists, with lv_attr %s)" % lv["attr"] if lv else ""))
-                continue
-            pool = pools[name]
-            virtual = pool["virtual"] + virtual_after[name]
-            if force:
-                continue
-            if float(virtual) / pool["size"] > max_ratio:
-                self.errors.append(
-                    "refusing to oversubscribe thin pool %s: its thin volumes would have %s of virtual size in a "
-                    "pool of %s, a ratio of %s, above max_over_subscription_ratio %g (raise that option, grow the "
-                    "pool, or use force)" % (name, lvm.gb_text(virtual), lvm.gb_text(pool["size"]),
-                                             lvm.over_subscription(virtual, pool["size"]), max_ratio))
-            if not pool["zeroing"]:
-                self.errors.append(
-                    "refusing to add to thin pool %s: it does not zero the blocks it hands out, so a thin volume "
-                    "could show a deleted volume's data (turn zeroing on with lvchange --zero y, or use force)" % name)
-            full = ["its %s use is %g%%" % (what, pool[what + "_percent"]) for what in ("data", "metadata")
-                    if pool[what + "_percent"] > full_threshold]
-            if full:
-                self.errors.append(
-                    "refusing to add to thin pool %s: %s, above pool_full_threshold %g%% (free or grow the pool, "
-                    "raise that option, or use force)" % (name, " and ".join(full), full_threshold))
+        self.errors.extend(lvm.thin_pool_refusals(
+            pools, self.lvs, self.vg["name"], dict((name, virtual_after[name]) for name in growing),
+            max_ratio, full_threshold, force))
 
     def check_free_space(self):
         """Removals and shrinks run first, so the space they free counts for creations and growths.

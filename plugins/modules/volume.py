@@ -876,8 +876,12 @@ def new_volume_template(params):
     if params["size"] is None and not (params["source_snapshot"] or params["source_volume"]):
         raise ValidationError("name_template creates a new volume: its size is needed (or a source to clone)")
     template = NameTemplate(params["name_template"])
-    # The rest (size, display name, the volume group) is checked as for a named volume.
-    desired_volumes(dict(params, name=template.name(1)))
+    for key in SOURCE_KEYS:
+        if params[key] is not None:
+            validation.volume_name(params[key])
+    # The rest (size, display name, the volume group) is checked as for a named volume; the
+    # sources once the name is picked (the placeholder name could be the source's).
+    desired_volumes(dict(params, name=template.name(1), source_snapshot=None, source_volume=None))
     return template
 
 

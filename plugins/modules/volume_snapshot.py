@@ -410,7 +410,10 @@ class Snapshots:
         add, delete = volume_meta.tag_changes(volume["tags"], dict(reverted_to=name))
         if not self.module.check_mode:
             self.run_step(name, volume_name, ("merge", lv["is_thin"]))
-            self.run_step(name, volume_name, ("volume_tags", add, delete), done="the merge")
+            # A snapshot name can come again (a new snapshot takes the next free id): the tag may
+            # already name it.
+            if add or delete:
+                self.run_step(name, volume_name, ("volume_tags", add, delete), done="the merge")
         before = dict(diff_view(volume_name, lv), volume_reverted_to=volume_meta.decode(volume["tags"]).get("reverted_to"))
         return (dict(changed=True, snapshot=snapshot_result(name, volume_name, None, ["merge"])),
                 before, dict(state="absent", volume_reverted_to=name))

@@ -8,23 +8,35 @@ import argparse
 from novavol import volumes as vol
 from novavol.errors import OperationFailed, UsageError
 from novavol.events import action_matches
-from novavol.render import pool_table, property_table, table, to_json, volume_table
+from novavol.render import SNAPSHOT_SHOW_FIRST, pool_table, property_table, snapshot_table, table, to_json, volume_table
 from novavol.runner import inventory_exists
 
 
 class Command:
-    def __init__(self, name, help_, handler, configure=None):
+    """`validate(args)` returns what is wrong with a command line that argparse accepted, or None."""
+
+    def __init__(self, name, help_, handler, configure=None, validate=None):
         self.name = name
         self.help = help_
         self.handler = handler
         self.configure = configure
+        self.validate = validate
 
     def add_parser(self, subparsers, parents):
         parser = subparsers.add_parser(self.name, help=self.help, description=self.help, parents=parents)
         if self.configure:
             self.configure(parser)
-        parser.set_defaults(handler=self.handler)
+        parser.set_defaults(handler=self.handler, validate=self.validate, command_parser=parser)
         return parser
+
+
+def _size_or_source(args):
+    """volume-create's size is needed unless the volume is a clone, which takes its source's."""
+    if args.size is None and args.snapshot_id is None and args.source_volid is None:
+        return "give SIZE_GB, or a source: --snapshot-id or --source-volid"
+    if args.snapshot_id is not None and args.source_volid is not None:
+        return "give one source: --snapshot-id or --source-volid"
+    return None
 
 
 def _positive_size(text):
@@ -176,7 +188,13 @@ def volume_create(ctx):
     # One module call: the volume module picks the next id under the volume group's lock of new
     # names and returns the new volume as volume_info lists it, so creations at once get
     # volumes of their own.
-    args = dict(vg_args(ctx), name_template=vol.NAME_TEMPLATE, size=ctx.args.size, state="present")
+    args = dict(vg_args(ctx), name_template=vol.NAME_TEMPLATE, state="present")
+    if ctx.args.size is not None:
+        args["size"] = ctx.args.size
+    if ctx.args.snapshot_id is not None:
+        args["source_snapshot"] = vol.lv_name(ctx.args.snapshot_id, vol.SNAPSHOT_TEMPLATE)
+    if ctx.args.source_volid is not None:
+        args["source_volume"] = vol.lv_name(ctx.args.source_volid, vol.NAME_TEMPLATE)
     if ctx.args.display_name is not None:
         args["display_name"] = ctx.args.display_name
     if ctx.args.volume_type is not None:
@@ -191,6 +209,63 @@ def volume_create(ctx):
         raise OperationFailed("the volume was created but not read back: run `novavol volume-list`",
                               artifacts=result.artifacts)
     show_volume(ctx, vol.normalize(record))
+
+
+# ---- snapshot-* ------------------------------------------------------------------------------
+
+def snapshot_list(ctx):
+    snapshots = [vol.normalize_snapshot(item) for item in fetch_info(ctx).get("snapshots") or []]
+    snapshots.sort(key=vol.sort_key)
+    ctx.emit(to_json({"snapshots": snapshots}) if ctx.args.json else snapshot_table(snapshots))
+
+
+def snapshot_create(ctx):
+    # One run: the playbook resolves the volume on the controller, then volume_snapshot names the
+    # snapshot with the next free id under the volume group's lock of new names.
+    extravars = _optional(ctx.args, "display_name", "size")
+    result, volume = run_on_volume(ctx, "snapshot_create.yml", extravars, "snapshot-create %s" % ctx.args.volume,
+                                   "snapshotting volume %s")
+    made = result.module_results("volume_snapshot")
+    record = made[0].res.get("record") if made else None
+    if not record:
+        raise OperationFailed("the snapshot of volume %s was made but not read back: run `novavol snapshot-list`"
+                              % vol.label(volume), artifacts=result.artifacts)
+    snapshot = vol.normalize_snapshot(record)
+    ctx.emit(to_json(snapshot) if ctx.args.json else property_table(snapshot, first=SNAPSHOT_SHOW_FIRST))
+
+
+def _on_snapshot(ctx, state, doing):
+    name = vol.lv_name(ctx.args.snapshot, vol.SNAPSHOT_TEMPLATE)
+    result = check(ctx.runner.module("volume_snapshot", dict(vg_args(ctx), name=name, state=state),
+                                     title="snapshot %s %s" % (state, name)), "%s snapshot %s" % (doing, ctx.args.snapshot))
+    found = result.module_results("volume_snapshot")
+    if not found:
+        raise no_controller(ctx, result)
+    return found[0].res
+
+
+def snapshot_delete(ctx):
+    done = _on_snapshot(ctx, "absent", "deleting")
+    if not done.get("changed"):
+        raise OperationFailed("no snapshot %r: give an id or LV name from `novavol snapshot-list`" % ctx.args.snapshot)
+    snapshot = done["snapshot"]
+    if ctx.args.json:
+        ctx.emit(to_json({"deleted": snapshot}))
+    else:
+        ctx.note("deleted snapshot %s of volume %s" % (snapshot["name"], snapshot["volume"]))
+
+
+def snapshot_revert(ctx):
+    # The module refuses a volume in use (detach it first); the merge uses the snapshot up.
+    done = _on_snapshot(ctx, "reverted", "reverting to")
+    snapshot = done["snapshot"]
+    if ctx.args.json:
+        ctx.emit(to_json({"reverted": snapshot, "changed": done.get("changed")}))
+    elif done.get("changed"):
+        ctx.note("reverted volume %s to snapshot %s (the snapshot is used up by the merge)"
+                 % (snapshot["volume"], snapshot["name"]))
+    else:
+        ctx.note("volume %s was reverted to snapshot %s already" % (snapshot["volume"], snapshot["name"]))
 
 
 def volume_delete(ctx):
@@ -366,7 +441,23 @@ def _create(parser):
     parser.add_argument("--volume-type", "--volume_type", dest="volume_type", metavar="TYPE")
     parser.add_argument("--provisioning", choices=("thick", "thin"),
                         help="thin: a thin volume in the volume group's thin pool (default: thick)")
-    parser.add_argument("size", metavar="SIZE_GB", type=_positive_size, help="size in GB")
+    parser.add_argument("--snapshot-id", "--snapshot_id", dest="snapshot_id", metavar="SNAPSHOT",
+                        help="make the volume from this snapshot (id or LV name from snapshot-list)")
+    parser.add_argument("--source-volid", "--source_volid", dest="source_volid", metavar="VOLUME",
+                        help="make the volume a clone of this volume (id or LV name), attached or not")
+    parser.add_argument("size", metavar="SIZE_GB", type=_positive_size, nargs="?",
+                        help="size in GB (a clone takes its source's size without it)")
+
+
+def _snapshot_create(parser):
+    _volume_arg(parser)
+    parser.add_argument("--display-name", "--display_name", dest="display_name", metavar="NAME")
+    parser.add_argument("--size", metavar="SIZE_GB", type=_positive_size,
+                        help="copy-on-write space in GB, needed for the snapshot of a thick volume")
+
+
+def _snapshot_arg(parser):
+    parser.add_argument("snapshot", metavar="SNAPSHOT", help="integer id or LV name from snapshot-list")
 
 
 def _delete(parser):
@@ -412,13 +503,19 @@ def _lab(parser):
 
 
 COMMANDS = (
-    Command("volume-create", "Add a new volume.", volume_create, _create),
+    Command("volume-create", "Add a new volume (empty, or from a snapshot or another volume).", volume_create, _create,
+            _size_or_source),
     Command("volume-list", "List all the volumes.", volume_list),
     Command("volume-show", "Show details about a volume.", volume_show, _volume_arg),
     Command("volume-delete", "Remove a volume.", volume_delete, _delete),
     Command("volume-attach", "Attach a volume to a compute host.", volume_attach, _attach),
     Command("volume-detach", "Detach a volume from a compute host.", volume_detach, _detach),
     Command("pool-list", "List the thin pools: use, oversubscription and state.", pool_list),
+    Command("snapshot-create", "Add a new snapshot of a volume (attached or not).", snapshot_create, _snapshot_create),
+    Command("snapshot-list", "List all the snapshots.", snapshot_list),
+    Command("snapshot-delete", "Remove a snapshot.", snapshot_delete, _snapshot_arg),
+    Command("snapshot-revert", "Put a detached volume back as it was in a snapshot (uses the snapshot up).",
+            snapshot_revert, _snapshot_arg),
     Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
     Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",
             volume_restore, _restore),

@@ -92,6 +92,10 @@ def main(argv=None, runner_factory=None, stdout=None, stderr=None):
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        # What argparse cannot say (this argument or that one) is refused as argparse refuses.
+        problem = args.validate(args) if getattr(args, "validate", None) else None
+        if problem:
+            args.command_parser.error(problem)
     except SystemExit as exit_:  # argparse exits 2 on bad usage, 0 for --help/--version
         return exit_.code
     try:

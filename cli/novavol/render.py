@@ -27,6 +27,17 @@ POOL_COLUMNS = (
     ("Reason", lambda p: p.get("state_reason") or ""),
 )
 
+# snapshot-list's columns, as nova's.
+SNAPSHOT_COLUMNS = (
+    ("ID", lambda s: s["id"] if s["id"] is not None else s["name"]),
+    ("Volume ID", lambda s: s["volume_id"] if s["volume_id"] is not None else s["origin"]),
+    ("Status", lambda s: s["status"]),
+    ("Display Name", lambda s: s["display_name"]),
+    ("Size", lambda s: s["size"]),
+)
+SNAPSHOT_SHOW_FIRST = ("id", "name", "volume_id", "origin", "status", "status_reason", "display_name", "size",
+                       "provisioning", "created_at")
+
 # volume-show's rows, in nova's order; anything else volume_info reports follows, sorted.
 SHOW_FIRST = ("id", "name", "status", "status_reason", "display_name", "size", "volume_type", "provisioning", "thin_pool",
               "attached_to", "mountpoint", "created_at")
@@ -63,6 +74,11 @@ def volume_table(volumes):
         columns.insert(-1, PROVISIONING_COLUMN)
     headers = [header for header, _get in columns]
     return table(headers, [[get(volume) for _header, get in columns] for volume in volumes])
+
+
+def snapshot_table(snapshots):
+    return table([header for header, _get in SNAPSHOT_COLUMNS],
+                 [[get(snapshot) for _header, get in SNAPSHOT_COLUMNS] for snapshot in snapshots])
 
 
 def pool_table(pools):

@@ -55,6 +55,40 @@ def normalize(raw):
     return volume
 
 
+# Snapshots: named from their own template (LVM reserves names starting with "snapshot", so not
+# nova's snapshot-%08x); their integer id is encoded the same way.
+SNAPSHOT_TEMPLATE = "snap-%08x"
+_SNAPSHOT_NAME = re.compile(r"^snap-([0-9a-f]{8})$")
+
+
+def snapshot_id(name):
+    match = _SNAPSHOT_NAME.match(name or "")
+    return int(match.group(1), 16) if match else None
+
+
+def lv_name(reference, template):
+    """What the user typed for a snapshot or a source volume -> its LV name: an integer id through
+    the template, anything else as it is (these commands are one module call, with no listing to
+    resolve display names against)."""
+    reference = reference.strip()
+    return template % int(reference) if reference.isdigit() else reference
+
+
+def normalize_snapshot(raw):
+    """A volume_info snapshot record -> the CLI's: `id` nova's integer (null for other names),
+    `volume_id` its volume's."""
+    snapshot = dict(raw)
+    snapshot.update(
+        id=snapshot_id(raw.get("name")),
+        name=raw.get("name"),
+        volume_id=volume_id(raw.get("origin")),
+        status=raw.get("status") or "unknown",
+        display_name=raw.get("display_name") or None,
+        size=size_gb(raw),
+    )
+    return snapshot
+
+
 def sort_key(volume):
     return (volume["id"] is None, volume["id"] or 0, volume["name"] or "")
 

@@ -50,7 +50,7 @@ MANIFEST_FORMAT = 1
 
 # Our snapshot of volume X is X-nvbk, tagged, so a leftover of a killed run is recognisably ours.
 SNAPSHOT_SUFFIX = "-nvbk"
-SNAPSHOT_TAG = "novavolume.backup"
+SNAPSHOT_TAG = lvm.BACKUP_SNAPSHOT_TAG
 # kpartx names partition maps <device><delimiter><N>; a delimiter of our own keeps our maps apart
 # from anybody else's (and lets clean-up find exactly ours).
 BACKUP_DELIMITER = "nvbk"
@@ -950,9 +950,9 @@ def options_from_params(params):
 # --- all volumes of a run -----------------------------------------------------------------
 
 def volumes_to_back_up(lvs, volume=None):
-    """Plain volumes (and origins), never snapshots or pools; one by name, or all."""
-    candidates = [lv for lv in lvs if lv["attr"][:1] in ("-", "o", "V") and not lv["is_snapshot"]
-                  and not lv["name"].endswith(SNAPSHOT_SUFFIX)]
+    """Plain volumes (and origins), never snapshots (a user's thin ones included) or pools; one by
+    name, or all."""
+    candidates = [lv for lv in lvs if lvm.is_volume(lv) and not lv["name"].endswith(SNAPSHOT_SUFFIX)]
     if volume is None:
         return sorted(candidates, key=lambda lv: lv["name"])
     return [lv for lv in candidates if lv["name"] == volume]

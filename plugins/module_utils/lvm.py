@@ -10,6 +10,7 @@ __metaclass__ = type
 import json
 import math
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
 
@@ -50,6 +51,9 @@ def lvcreate_runner(module):
             wipe=fmt.flag(["--wipesignatures", "y", "--zero", "y"], ["--wipesignatures", "n", "--zero", "n"]),
             size_bytes=lambda value: [] if value is None else ["-L", "%db" % value],
             snapshot=fmt.fixed("--snapshot"),
+            # A thin snapshot is made inactive and skipped by activation; a clone is a volume.
+            no_activation_skip=fmt.fixed("--setactivationskip", "n"),
+            activate=fmt.fixed("--activate", "y"),
             # A thin volume: its virtual size (-V) in the thin pool; or a thin pool itself.
             thin=fmt.fixed("--type", "thin"),
             virtual_size_bytes=lambda value: [] if value is None else ["-V", "%db" % value],
@@ -81,6 +85,36 @@ def lvresize_runner(module, command):
 
 def lvremove_runner(module):
     return CommandRunner(module, "lvremove", dict(force=fmt.fixed("--force"), yes=fmt.fixed("--yes"), lv=fmt.positional()))
+
+
+def lvconvert_runner(module):
+    """Merges of a snapshot into its origin: --mergethin for a thin snapshot, --merge for a thick
+    one (which waits for the merge, polling every --interval seconds)."""
+    return CommandRunner(
+        module,
+        "lvconvert",
+        dict(
+            merge=fmt.fixed("--merge"),
+            mergethin=fmt.fixed("--mergethin"),
+            interval=fmt.opt_val("--interval"),
+            lv=fmt.positional(),
+        ),
+    )
+
+
+def dd_runner(module):
+    """A block copy, streamed in 4 MiB blocks that bypass the page cache (the guests have little
+    memory); `sparse` skips writing all-zero blocks, only right for a target that reads as zeros."""
+    return CommandRunner(
+        module,
+        "dd",
+        dict(
+            source=lambda value: ["if=%s" % value],
+            target=lambda value: ["of=%s" % value],
+            blocks=fmt.fixed("bs=4M", "iflag=direct", "oflag=direct", "status=none"),
+            sparse=fmt.flag("conv=sparse,fsync", "conv=fsync"),
+        ),
+    )
 
 
 def lvchange_runner(module):
@@ -231,9 +265,34 @@ def reserved_lv_name(name):
     return name.startswith(RESERVED_LV_PREFIXES)
 
 
+# The tag the backup's own temporary snapshots carry (module_utils/backup.py): never a user's.
+BACKUP_SNAPSHOT_TAG = "novavolume.backup"
+
+
+def snapshot_of(lv):
+    """The volume a snapshot made by volume_snapshot was taken of (its tag), else None. A thin
+    snapshot looks like any thin volume to LVM (lv_attr V), and a thin clone has an origin too:
+    only the tag tells a user's snapshot."""
+    return volume_meta.decode(lv["tags"]).get("snapshot_of")
+
+
 def is_volume(lv):
-    """A volume is a plain LV or a snapshot origin (thin volumes too), never a snapshot or a pool."""
-    return not lv["is_snapshot"] and lv["attr"][:1] in ("-", "o", "V")
+    """A volume is a plain LV or a snapshot origin (thin volumes and clones too), never a
+    snapshot or a pool."""
+    return not lv["is_snapshot"] and lv["attr"][:1] in ("-", "o", "V") and snapshot_of(lv) is None
+
+
+def is_listed_snapshot(lv):
+    """What volume_info lists as a snapshot: one made by volume_snapshot, or a thick snapshot
+    made by hand; never the backup's temporary ones."""
+    return snapshot_of(lv) is not None or (lv["is_snapshot"] and BACKUP_SNAPSHOT_TAG not in lv["tags"])
+
+
+def snapshots_of(lvs, name):
+    """The names of the snapshots of volume `name`: the users' (thin or thick) and any thick
+    snapshot LVM has of it, the backup's included."""
+    return sorted(lv["name"] for lv in lvs
+                  if snapshot_of(lv) == name or (lv["is_snapshot"] and lv["origin"] == name))
 
 
 def provisioning(lv):
@@ -244,8 +303,8 @@ def provisioning(lv):
 def thin_pools(lvs):
     """The thin pools among `lvs` by name: their size, use and the virtual size given out.
 
-    `virtual` is the sum of the sizes of the thin volumes in the pool; `ratio` its
-    oversubscription (virtual / size), as Cinder counts it.
+    `virtual` is the sum of the sizes of the thin volumes and thin snapshots in the pool; `ratio`
+    its oversubscription (virtual / size), as Cinder counts it; `volumes` counts the volumes only.
     """
     pools = {}
     for lv in lvs:
@@ -262,11 +321,52 @@ def thin_pools(lvs):
             )
     for lv in lvs:
         if lv["is_thin"] and lv["pool"] in pools:
+            # A thin snapshot may come to take its full size as its volume is rewritten: it counts
+            # in the virtual size, as Cinder counts snapshots, but it is not a volume.
             pools[lv["pool"]]["virtual"] += lv["size"]
-            pools[lv["pool"]]["volumes"] += 1
+            pools[lv["pool"]]["volumes"] += 0 if snapshot_of(lv) else 1
     for pool in pools.values():
         pool["ratio"] = over_subscription(pool["virtual"], pool["size"])
     return pools
+
+
+def thin_pool_refusals(pools, lvs_by_name, vg_name, added, max_ratio, full_threshold, force):
+    """Why the thin pools named in `added` cannot take what a run adds to them: a list of messages.
+
+    `added` maps a pool's name to the virtual size (bytes) the run adds to it (its creations and
+    growths, less what it removes or shrinks). The volume and volume_snapshot modules both check
+    here, so that a snapshot is refused for the same reasons as a volume. With force only a
+    missing pool is refused."""
+    errors = []
+    for name in sorted(added):
+        if name not in pools:
+            lv = lvs_by_name.get(name)
+            errors.append(
+                "thin pool %s does not exist in volume group %s%s: create it first (the volume_group role "
+                "with volume_group_thin_pool: true, or the thin_pool module), or give another thin_pool"
+                % (name, vg_name, " (an LV of that name exists, with lv_attr %s)" % lv["attr"] if lv else ""))
+            continue
+        pool = pools[name]
+        virtual = pool["virtual"] + added[name]
+        if force:
+            continue
+        if float(virtual) / pool["size"] > max_ratio:
+            errors.append(
+                "refusing to oversubscribe thin pool %s: its thin volumes would have %s of virtual size in a "
+                "pool of %s, a ratio of %s, above max_over_subscription_ratio %g (raise that option, grow the "
+                "pool, or use force)" % (name, gb_text(virtual), gb_text(pool["size"]),
+                                         over_subscription(virtual, pool["size"]), max_ratio))
+        if not pool["zeroing"]:
+            errors.append(
+                "refusing to add to thin pool %s: it does not zero the blocks it hands out, so a thin volume "
+                "could show a deleted volume's data (turn zeroing on with lvchange --zero y, or use force)" % name)
+        full = ["its %s use is %g%%" % (what, pool[what + "_percent"]) for what in ("data", "metadata")
+                if pool[what + "_percent"] > full_threshold]
+        if full:
+            errors.append(
+                "refusing to add to thin pool %s: %s, above pool_full_threshold %g%% (free or grow the pool, "
+                "raise that option, or use force)" % (name, " and ".join(full), full_threshold))
+    return errors
 
 
 def over_subscription(virtual, pool_size):

@@ -2,8 +2,9 @@
 # Copyright (c) 2026, novavolume maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A volume as volume_info lists it: its status worked out from LVM, its tags and its export
-together. volume_info lists every volume this way; volume returns the one it has just made the
-same way, so that `novavol volume-create` needs no second read."""
+together. volume_info lists every volume (and snapshot) this way; volume (and volume_snapshot)
+return the one they have just made the same way, so that `novavol volume-create` (and
+`snapshot-create`) need no second read."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -60,4 +61,23 @@ def describe_volume(lv, vg_name, exports, prefix):
         open=lv["open"],
         provisioning=lvm.provisioning(lv),
         thin_pool=lv["pool"] if lv["is_thin"] else None,
+    )
+
+
+def describe_snapshot(lv):
+    invalid = lv["snapshot_invalid"]
+    meta = volume_meta.decode(lv["tags"])
+    return dict(
+        id=lv["name"],
+        name=lv["name"],
+        origin=meta.get("snapshot_of") or lv["origin"],
+        display_name=meta.get("display_name"),
+        provisioning=lvm.provisioning(lv),
+        status="error" if invalid else "available",
+        status_reason="LVM marks the snapshot invalid: its copy-on-write space overflowed" if invalid else None,
+        size=lvm.size_gb(lv["size"]),
+        size_bytes=lv["size"],
+        used_percent=None if lv["is_thin"] else lv["snap_percent"],
+        device=lv["path"],
+        created_at=meta.get("created_at") or lv["created"],
     )

@@ -58,7 +58,8 @@ options:
         template, and of any export of such a name left on the target. It is picked under a lock
         of the volume group, so that runs at once (several C(novavol volume-create)) each create a
         volume of their own and never change another's.
-      - Needs O(size); mutually exclusive with O(name), O(volumes) and O(prune). The new name is the
+      - Needs O(size) or a source to clone (O(source_snapshot), O(source_volume)); mutually
+        exclusive with O(name), O(volumes) and O(prune). The new name is the
         C(name) of RV(volume); the new volume as M(novavolume.lvm_iscsi.volume_info) lists it is RV(record).
     type: str
   display_name:
@@ -147,6 +148,33 @@ options:
         description: As O(state); defaults to O(state).
         type: str
         choices: [present, absent]
+  source_snapshot:
+    description:
+      - Create the volume as a clone of this snapshot (see M(novavolume.lvm_iscsi.volume_snapshot)),
+        with the snapshot's data. A volume that exists already is left as it is, never cloned again.
+      - A thin clone of a thin snapshot is a thin snapshot of it made into a volume (activated,
+        writable, with its own tags), in the snapshot's thin pool; it shares the blocks until
+        either is written, and takes no space when made. The pool checks apply to its virtual size.
+      - Any other clone (O(provisioning) other than the source's, or a thick source) is a new
+        volume that the data is copied into with C(dd) (streamed in 4 MiB blocks, bypassing the
+        page cache). Into a thin volume, blocks of zeros are skipped (C(conv=sparse)), as the pool
+        hands out zeroed blocks, so they take no pool space; a thick volume gets every block.
+        A thin source is read through a temporary thin snapshot (C(<name>-nvcl)), removed afterwards.
+      - The size is the source's data (a thick snapshot's volume's size); a larger O(size) grows
+        the clone, a smaller one is refused. O(provisioning) defaults to the source's.
+      - Only with O(name) or O(name_template); mutually exclusive with O(source_volume).
+    type: str
+  source_volume:
+    description:
+      - Create the volume as a clone of this volume, as O(source_snapshot) describes.
+      - A thin clone of a thin volume is made at once, as a thin snapshot is; it holds the volume's
+        data of that instant, also while the volume is attached and written.
+      - A copy of a thick volume that is in use (open, or recorded as attached) reads a temporary
+        copy-on-write snapshot of it (C(<name>-nvcl), of the volume's size, from the volume
+        group's free space), so that the copy is of one instant; the snapshot is removed
+        afterwards, also when the copy fails. A clone that failed is removed again.
+      - The source's locks are held meanwhile, so it cannot be deleted, resized or attached.
+    type: str
   create_only:
     description:
       - Only create. A volume with O(state=present) that exists already fails the run before
@@ -229,6 +257,16 @@ EXAMPLES = r"""
     size: 20
     provisioning: thin
 
+- name: A new volume from a snapshot (novavol volume-create --snapshot-id snap-00000001)
+  novavolume.lvm_iscsi.volume:
+    name_template: volume-%08x
+    source_snapshot: snap-00000001
+
+- name: A clone of another volume, attached or not
+  novavolume.lvm_iscsi.volume:
+    name: volume-00000005
+    source_volume: volume-00000001
+
 - name: Converge many volumes in one call, deleting any volume not listed
   novavolume.lvm_iscsi.volume:
     volumes:
@@ -301,6 +339,10 @@ volumes:
       description: The thin pool of a thin volume; null otherwise.
       type: str
       sample: nova-volumes-pool
+    cloned_from:
+      description: For a clone, what it was made from (V(snapshot NAME) or V(volume NAME)), from its tags.
+      type: str
+      sample: snapshot snap-00000001
 volume:
   description: With O(name), the single entry of RV(volumes).
   returned: when O(name) is given
@@ -332,7 +374,13 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation im
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import NameTemplate
 
-VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "provisioning", "thin_pool", "state")
+VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "provisioning", "thin_pool", "state", "source_snapshot",
+               "source_volume")
+SOURCE_KEYS = ("source_snapshot", "source_volume")
+# The temporary snapshot a copy reads from is named after the clone and tagged, so that a leftover
+# of a killed run is recognisably ours.
+CLONE_SNAPSHOT_SUFFIX = "-nvcl"
+CLONE_SNAPSHOT_TAG = "novavolume.clone"
 ATTACH_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
 
 
@@ -373,6 +421,13 @@ def desired_volumes(params):
                 item["size_bytes"] = validation.size_bytes(item["size"])
             else:
                 item["size_bytes"] = None
+            for key in SOURCE_KEYS:
+                if item.get(key) is not None:
+                    validation.volume_name(item[key])
+                    if item["state"] != "present":
+                        raise ValidationError("%s makes a new volume: state must be present" % key)
+                    if item[key] == item["name"]:
+                        raise ValidationError("volume %r cannot be a clone of itself" % (item["name"],))
         except ValidationError as error:
             errors.append(str(error))
             continue
@@ -417,7 +472,7 @@ class Plan:
         self.existing = []  # create_only: the names that exist already (returned on failure)
 
     def snapshots_of(self, name):
-        return [lv["name"] for lv in self.lvs.values() if lv["is_snapshot"] and lv["origin"] == name]
+        return lvm.snapshots_of(self.lvs.values(), name)
 
     def add(self, item, force, create_only=False):
         name = item["name"]
@@ -429,12 +484,16 @@ class Plan:
             self.existing.append(name)
             return
         if lv is not None and not lvm.is_volume(lv):
-            what = "a snapshot of %s" % lv["origin"] if lv["is_snapshot"] else "not a volume (lv_attr %s)" % lv["attr"]
+            origin = lvm.snapshot_of(lv) or (lv["origin"] if lv["is_snapshot"] else None)
+            what = "a snapshot of %s" % origin if origin else "not a volume (lv_attr %s)" % lv["attr"]
             self.errors.append("%s in volume group %s is %s; it is not managed as a volume" % (name, self.vg["name"], what))
             return
         if item["state"] == "absent":
             if lv is not None:
                 entry["steps"].append(("remove",))
+        elif lv is None and (item.get("source_snapshot") or item.get("source_volume")):
+            if not self.add_clone(entry, item):
+                return
         elif lv is None:
             if item["size_bytes"] is None:
                 self.errors.append("volume %s does not exist: its size is needed to create it" % name)
@@ -470,6 +529,59 @@ class Plan:
             if add or delete:
                 entry["steps"].append(("tags", add, delete))
         self.entries.append(entry)
+
+    def clone_source(self, item):
+        """(the source LV, its kind, the size of its data) of a clone; None after an error."""
+        kind = "snapshot" if item.get("source_snapshot") else "volume"
+        source_name = item["source_" + kind]
+        source = self.lvs.get(source_name)
+        valid = source is not None and (lvm.is_listed_snapshot(source) if kind == "snapshot" else lvm.is_volume(source))
+        if not valid:
+            self.errors.append("source %s %s does not exist in volume group %s%s" % (
+                kind, source_name, self.vg["name"], "" if source is None else " (%s is not a %s)" % (source_name, kind)))
+            return None
+        if source["snapshot_invalid"]:
+            self.errors.append("source snapshot %s overflowed (LVM marks it invalid): its data is lost" % source_name)
+            return None
+        # A thick snapshot's own size is its copy-on-write space: the data is its volume's size.
+        data_size = source["size"]
+        if source["is_snapshot"]:
+            data_size = (self.lvs.get(source["origin"]) or {}).get("size") or data_size
+        return source, kind, data_size
+
+    def add_clone(self, entry, item):
+        """A new volume with the data of a snapshot or of another volume. Thin from thin is a thin
+        snapshot made into a volume (sharing the blocks); any other is a new volume and a copy,
+        read from a temporary snapshot when the source is a thin LV (to be read, it must be
+        active) or a thick volume in use (so that the copy is of one instant)."""
+        found = self.clone_source(item)
+        if found is None:
+            return False
+        source, kind, data_size = found
+        size = data_size
+        if item["size_bytes"] is not None:
+            size = lvm.round_up_to_extent(item["size_bytes"], self.vg["extent_size"])
+            if size < data_size:
+                self.errors.append("refusing to make volume %s of %s from %s %s: it holds %s (a clone is never smaller "
+                                   "than its source)" % (entry["name"], lvm.gb_text(size), kind, source["name"],
+                                                         lvm.gb_text(data_size)))
+                return False
+        provisioning = item["provisioning"] or lvm.provisioning(source)
+        meta = dict(display_name=item.get("display_name"), volume_type=item.get("volume_type"), created_at=utc_now(),
+                    cloned_from="%s %s" % (kind, source["name"]))
+        tags = volume_meta.encode(meta)
+        if source["is_thin"] and provisioning == "thin":
+            entry["steps"].append(("create", data_size, tags, source["pool"], dict(method="snapshot", source=source["name"])))
+            if size > data_size:
+                entry["steps"].append(("grow", size))
+            return True
+        temp = None
+        in_use = source["open"] or lvm.attachment_recorded(volume_meta.decode(source["tags"]))
+        if source["is_thin"] or (kind == "volume" and in_use):
+            temp = dict(name=entry["name"] + CLONE_SNAPSHOT_SUFFIX, size=None if source["is_thin"] else data_size)
+        pool = item["thin_pool"] if provisioning == "thin" else None
+        entry["steps"].append(("create", size, tags, pool, dict(method="copy", source=source["name"], temp=temp)))
+        return True
 
     def prune(self, listed):
         for name in sorted(self.lvs):
@@ -554,34 +666,9 @@ class Plan:
             virtual_after[pool] = virtual_after.get(pool, 0) + (after["size"] if after else 0) - current
             if any(step[0] in ("create", "grow") for step in entry["steps"]):
                 growing.add(pool)
-        for name in sorted(growing):
-            if name not in pools:
-                lv = self.lvs.get(name)
-                self.errors.append(
-                    "thin pool %s does not exist in volume group %s%s: create it first (the volume_group role "
-                    "with volume_group_thin_pool: true, or the thin_pool module), or give another thin_pool"
-                    % (name, self.vg["name"], " (an LV of that name exists, with lv_attr %s)" % lv["attr"] if lv else ""))
-                continue
-            pool = pools[name]
-            virtual = pool["virtual"] + virtual_after[name]
-            if force:
-                continue
-            if float(virtual) / pool["size"] > max_ratio:
-                self.errors.append(
-                    "refusing to oversubscribe thin pool %s: its thin volumes would have %s of virtual size in a "
-                    "pool of %s, a ratio of %s, above max_over_subscription_ratio %g (raise that option, grow the "
-                    "pool, or use force)" % (name, lvm.gb_text(virtual), lvm.gb_text(pool["size"]),
-                                             lvm.over_subscription(virtual, pool["size"]), max_ratio))
-            if not pool["zeroing"]:
-                self.errors.append(
-                    "refusing to add to thin pool %s: it does not zero the blocks it hands out, so a thin volume "
-                    "could show a deleted volume's data (turn zeroing on with lvchange --zero y, or use force)" % name)
-            full = ["its %s use is %g%%" % (what, pool[what + "_percent"]) for what in ("data", "metadata")
-                    if pool[what + "_percent"] > full_threshold]
-            if full:
-                self.errors.append(
-                    "refusing to add to thin pool %s: %s, above pool_full_threshold %g%% (free or grow the pool, "
-                    "raise that option, or use force)" % (name, " and ".join(full), full_threshold))
+        self.errors.extend(lvm.thin_pool_refusals(
+            pools, self.lvs, self.vg["name"], dict((name, virtual_after[name]) for name in growing),
+            max_ratio, full_threshold, force))
 
     def check_free_space(self):
         """Removals and shrinks run first, so the space they free counts for creations and growths.
@@ -589,6 +676,9 @@ class Plan:
         Thin volumes take their space from their pool, not from the volume group's free space."""
         needed = 0
         for entry in self.entries:
+            # A copy from a thick volume in use reads a temporary snapshot of the volume's size.
+            needed += sum((step[4]["temp"] or {}).get("size") or 0 for step in entry["steps"]
+                          if step[0] == "create" and len(step) > 4 and step[4]["method"] == "copy")
             if self.thin_pool_of(entry) is not None:
                 continue
             current = entry["lv"]["size"] if entry["lv"] else 0
@@ -612,6 +702,7 @@ def describe(name, lv, vg_name):
         return None
     meta = volume_meta.decode(lv["tags"])
     return dict(
+        cloned_from=meta.get("cloned_from"),
         size=lvm.size_gb(lv["size"]),
         size_bytes=lv["size"],
         display_name=meta.get("display_name"),
@@ -651,6 +742,7 @@ class Executor:
         self.lvreduce = lvm.lvresize_runner(module, "lvreduce")
         self.lvchange = lvm.lvchange_runner(module)
         self.lvremove = lvm.lvremove_runner(module)
+        self.dd = lvm.dd_runner(module)
 
     def lv(self, name):
         return "%s/%s" % (self.vg_name, name)
@@ -659,7 +751,40 @@ class Executor:
         for step in entry["steps"]:
             getattr(self, "do_" + step[0])(entry, *step[1:])
 
-    def do_create(self, entry, size, tags, pool):
+    def do_create(self, entry, size, tags, pool, clone=None):
+        if clone is not None and clone["method"] == "snapshot":
+            # A thin snapshot made a volume: activated, and without the skip flag LVM gives snapshots.
+            self.lvcreate.run("yes snapshot no_activation_skip activate name tags vg", yes=True, snapshot=True,
+                              no_activation_skip=True, activate=True, name=entry["name"], tags=tags,
+                              vg=self.lv(clone["source"]))
+            return
+        self.make_volume(entry, size, tags, pool)
+        if clone is not None:
+            self.copy(entry, pool, clone)
+
+    def copy(self, entry, pool, clone):
+        """Copy the source into the new volume (removed again when the copy fails), through a
+        temporary snapshot when the plan asks for one (removed whatever happens)."""
+        temp = clone["temp"]
+        try:
+            if temp is not None:
+                self.lvcreate.run("yes snapshot no_activation_skip activate size_bytes name tags vg", yes=True,
+                                  snapshot=True, no_activation_skip=temp["size"] is None, activate=temp["size"] is None,
+                                  size_bytes=temp["size"], name=temp["name"], tags=[CLONE_SNAPSHOT_TAG],
+                                  vg=self.lv(clone["source"]))
+            # A thin volume reads as zeros where nothing was written (the pool zeroes what it hands
+            # out), so zero blocks need not be written, and take no pool space; a new thick LV holds
+            # whatever its extents held before, so every block is written.
+            self.dd.run("source target blocks sparse", source="/dev/%s" % self.lv(temp["name"] if temp else clone["source"]),
+                        target="/dev/%s" % self.lv(entry["name"]), blocks=True, sparse=pool is not None)
+        except CommandError:
+            self.lvremove.run("yes lv", check=False, yes=True, lv=self.lv(entry["name"]))
+            raise
+        finally:
+            if temp is not None:
+                self.lvremove.run("yes lv", check=False, yes=True, lv=self.lv(temp["name"]))
+
+    def make_volume(self, entry, size, tags, pool):
         if pool is None:
             self.lvcreate.run("yes wipe size_bytes name tags vg", yes=True, wipe=True, size_bytes=size, name=entry["name"], tags=tags, vg=self.vg_name)
         else:
@@ -745,12 +870,15 @@ def main():
             max_over_subscription_ratio=dict(type="float", default=20.0),
             pool_full_threshold=dict(type="float", default=95),
             state=dict(type="str", choices=["present", "absent"], default="present"),
+            source_snapshot=dict(type="str"),
+            source_volume=dict(type="str"),
             volumes=dict(type="list", elements="dict", options=volume_spec),
             prune=dict(type="bool", default=False),
             create_only=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
         ),
-        mutually_exclusive=[("name", "volumes", "name_template")],
+        mutually_exclusive=[("name", "volumes", "name_template"), ("source_snapshot", "source_volume"),
+                            ("volumes", "source_snapshot"), ("volumes", "source_volume")],
         required_one_of=[("name", "volumes", "name_template")],
         supports_check_mode=True,
     )
@@ -783,11 +911,15 @@ def new_volume_template(params):
         raise ValidationError("prune needs a volumes list, not name_template")
     if params["state"] != "present":
         raise ValidationError("name_template creates a new volume: state must be present")
-    if params["size"] is None:
-        raise ValidationError("name_template creates a new volume: its size is needed")
+    if params["size"] is None and not (params["source_snapshot"] or params["source_volume"]):
+        raise ValidationError("name_template creates a new volume: its size is needed (or a source to clone)")
     template = NameTemplate(params["name_template"])
-    # The rest (size, display name, the volume group) is checked as for a named volume.
-    desired_volumes(dict(params, name=template.name(1)))
+    for key in SOURCE_KEYS:
+        if params[key] is not None:
+            validation.volume_name(params[key])
+    # The rest (size, display name, the volume group) is checked as for a named volume; the
+    # sources once the name is picked (the placeholder name could be the source's).
+    desired_volumes(dict(params, name=template.name(1), source_snapshot=None, source_volume=None))
     return template
 
 
@@ -827,6 +959,15 @@ def lock_names(module, params, wanted):
     backups: a deleted or resized volume's backup must not be running); with prune, every volume
     of the group. Plus the target's saved configuration, which a deletion may change."""
     names = set(item["name"] for item in wanted)
+    # A clone's source may not be deleted, resized or reverted while it is read: its volume's locks.
+    names.update(item["source_volume"] for item in wanted if item.get("source_volume"))
+    snapshots = set(item["source_snapshot"] for item in wanted if item.get("source_snapshot"))
+    if snapshots:
+        try:
+            names.update(lvm.snapshot_of(lv) or lv["origin"] for lv in lvm.read_lvs(module, params["vg"])
+                         if lv["name"] in snapshots and (lvm.snapshot_of(lv) or lv["origin"]))
+        except CommandError as error:
+            module.fail_json(**error.fail_json_kwargs())
     if params["prune"]:
         try:
             names.update(lv["name"] for lv in lvm.read_lvs(module, params["vg"]) if lvm.is_volume(lv))

@@ -16,6 +16,10 @@ description:
   - Lists the volumes (LVs) of the volume group O(vg) with the columns of C(nova volume-list)
     (ID, Status, Display Name, Size, Volume Type, Attached to) plus mountpoint, device path and
     creation time; snapshots are listed apart, with their origin.
+  - The snapshots are those made by M(novavolume.lvm_iscsi.volume_snapshot) (thin or thick, told
+    apart by their tag, since LVM shows a thin snapshot as one more thin volume) and thick
+    snapshots made by hand; the temporary snapshots of M(novavolume.lvm_iscsi.volume_backup) are
+    never listed, and no snapshot is ever listed as a volume.
   - The status is derived from LVM, the target's exports and the volume's tags, with one C(lvs)
     (whose rows carry the volume group's fields too; C(vgs) runs only for a volume group without
     volumes) and one read of the target backend's exports.
@@ -208,7 +212,7 @@ pools:
       type: float
       sample: 10.55
     virtual_size:
-      description: The sum of the sizes of its thin volumes in GB.
+      description: The sum of the sizes of its thin volumes and thin snapshots in GB.
       type: float
       sample: 20
     virtual_size_bytes:
@@ -220,7 +224,7 @@ pools:
       type: float
       sample: 2.0
     volumes:
-      description: How many thin volumes it holds.
+      description: How many thin volumes it holds (its thin snapshots not counted).
       type: int
       sample: 1
     state:
@@ -241,10 +245,22 @@ snapshots:
       description: The snapshot's LV name.
       type: str
       sample: volume-00000001-snap
+    id:
+      description: The same as RV(snapshots[].name), as C(nova snapshot-list) calls it.
+      type: str
+      sample: snap-00000001
     origin:
       description: The volume it is a snapshot of.
       type: str
       sample: volume-00000001
+    display_name:
+      description: Display name from the snapshot's tags (null for a snapshot made by hand).
+      type: str
+      sample: before-upgrade
+    provisioning:
+      description: V(thin) (a thin snapshot, sharing blocks with its volume in the thin pool) or V(thick).
+      type: str
+      sample: thin
     status:
       description: V(available), or V(error) when LVM marks the snapshot invalid (it overflowed).
       type: str
@@ -254,7 +270,7 @@ snapshots:
       type: str
       sample: null
     size:
-      description: The snapshot's copy-on-write space in GB.
+      description: A thick snapshot's copy-on-write space in GB; a thin snapshot's virtual size (its volume's size when taken).
       type: float
       sample: 1
     size_bytes:
@@ -262,7 +278,7 @@ snapshots:
       type: int
       sample: 1073741824
     used_percent:
-      description: How full the copy-on-write space is.
+      description: How full a thick snapshot's copy-on-write space is; null for a thin snapshot (it takes pool space).
       type: float
       sample: 0.01
     device:
@@ -270,7 +286,7 @@ snapshots:
       type: str
       sample: /dev/nova-volumes/volume-00000001-snap
     created_at:
-      description: The LV's creation time as LVM reports it.
+      description: The creation time from the snapshot's tags (UTC, ISO 8601), else the LV's creation time as LVM reports it.
       type: str
       sample: "2026-11-24 20:28:00 +0000"
 reference_error:
@@ -295,24 +311,9 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_snapshot, describe_volume
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
     NameTemplate, UnresolvedReference, refusal, resolve)
-
-
-def describe_snapshot(lv):
-    invalid = lv["snapshot_invalid"]
-    return dict(
-        name=lv["name"],
-        origin=lv["origin"],
-        status="error" if invalid else "available",
-        status_reason="LVM marks the snapshot invalid: its copy-on-write space overflowed" if invalid else None,
-        size=lvm.size_gb(lv["size"]),
-        size_bytes=lv["size"],
-        used_percent=lv["snap_percent"],
-        device=lv["path"],
-        created_at=lv["created"],
-    )
 
 
 def describe_pool(pool, warning_threshold, max_ratio):
@@ -381,9 +382,10 @@ def main():
 
     volumes, snapshots = [], []
     for lv in sorted(lvs, key=lambda lv: lv["name"]):
-        if lv["is_snapshot"]:
-            if params["name"] in (None, lv["origin"]):
-                snapshots.append(describe_snapshot(lv))
+        if lvm.is_listed_snapshot(lv):
+            snapshot = describe_snapshot(lv)
+            if params["name"] in (None, snapshot["origin"]):
+                snapshots.append(snapshot)
         elif lvm.is_volume(lv) and params["name"] in (None, lv["name"]):
             volumes.append(describe_volume(lv, params["vg"], exports, params["target_prefix"]))
     if params["reference"] is not None:

@@ -7,9 +7,12 @@ The fake modules mirror the interfaces the CLI codes against: `volume` (name or 
 display_name, size, volume_type, vg, state, force, create_only; with name_template the new
 volume's record) and `volume_info` (volumes with name, status,
 display_name, size, volume_type, attached_to, mountpoint; `reference` resolved, and nova's
-refusals checked, by the real module_utils/volume_reference.py). The playbooks that act on one
-volume resolve `volume_reference` with the real playbooks/tasks/volume_reference.yml, as the real
-ones do; the attach resolves it in its export step (fake_op op=attach), as target_export does.
+refusals checked, by the real module_utils/volume_reference.py; the snapshots), `volume` with
+source_snapshot or source_volume (a clone of its source's size), and `volume_snapshot` (name or
+name_template, volume, display_name, state present, absent or reverted; a revert of a volume in
+use refused). The playbooks that act on one volume resolve `volume_reference` with the real
+playbooks/tasks/volume_reference.yml, as the real ones do; the attach resolves it in its export
+step (fake_op op=attach), as target_export does.
 """
 
 import json
@@ -45,7 +48,21 @@ def load():
 def save(volumes):
     with open(os.environ["%s"], "w") as handle:
         json.dump(volumes, handle, indent=1, sort_keys=True)
-''' % (STATE_ENV, STATE_ENV)
+
+
+# The snapshots are kept beside the volumes, in a file of their own.
+def load_snapshots():
+    path = os.environ["%s"] + ".snapshots"
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def save_snapshots(snapshots):
+    with open(os.environ["%s"] + ".snapshots", "w") as handle:
+        json.dump(snapshots, handle, indent=1, sort_keys=True)
+''' % (STATE_ENV, STATE_ENV, STATE_ENV, STATE_ENV)
 
 _REFERENCE_IMPORT = '''
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
@@ -73,7 +90,8 @@ def main():
                           refuse_in_use=module.params["refuse_in_use"])
         if refused:
             module.fail_json(msg=refused, volumes=volumes)
-    module.exit_json(changed=False, volumes=volumes, snapshots=[],
+    snapshots = [snapshot for _name, snapshot in sorted(load_snapshots().items())]
+    module.exit_json(changed=False, volumes=volumes, snapshots=snapshots,
                      vg=dict(name=module.params["vg"], size=60.0, free=50.0))
 
 
@@ -94,6 +112,8 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         force=dict(type="bool", default=False),
         create_only=dict(type="bool", default=False),
+        source_snapshot=dict(type="str"),
+        source_volume=dict(type="str"),
     ), supports_check_mode=True)
     params = module.params
     volumes = load()
@@ -117,7 +137,14 @@ def main():
         module.exit_json(changed=True, volume=dict(name=params["name"], state="absent", actions=["remove"]))
     if current is not None:
         module.exit_json(changed=False, volume=dict(name=params["name"], state="present", actions=[]))
-    size = float(params["size"])
+    source, source_named = None, None
+    if params["source_snapshot"]:
+        source, source_named = load_snapshots().get(params["source_snapshot"]), "snapshot " + params["source_snapshot"]
+    elif params["source_volume"]:
+        source, source_named = volumes.get(params["source_volume"]), "volume " + params["source_volume"]
+    if source_named and source is None:
+        module.fail_json(msg="source %s does not exist in volume group %s" % (source_named, params["vg"]))
+    size = float(params["size"] if params["size"] is not None else source["size"])
     volume = dict(name=params["name"], status="available", status_reason=None, display_name=params["display_name"],
                   size=size, size_bytes=int(size * 1024 ** 3), volume_type=params["volume_type"],
                   attached_to=None, mountpoint=None, created_at="2026-11-24T20:28:00Z",
@@ -129,6 +156,53 @@ def main():
     if params["name_template"]:
         result["record"] = dict(volume, id=params["name"])
     module.exit_json(**result)
+
+
+main()
+'''
+
+VOLUME_SNAPSHOT = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(
+        name=dict(type="str"),
+        name_template=dict(type="str"),
+        volume=dict(type="str"),
+        display_name=dict(type="str"),
+        size=dict(type="raw"),
+        state=dict(type="str", default="present", choices=["present", "absent", "reverted"]),
+        vg=dict(type="str", default="nova-volumes"),
+        target_backend=dict(type="str"),
+    ), supports_check_mode=True)
+    params = module.params
+    snapshots, volumes = load_snapshots(), load()
+    if params["name_template"]:
+        ids = [int(name[len("snap-"):], 16) for name in snapshots if re.match("^snap-[0-9a-f]{8}$", name)]
+        params["name"] = params["name_template"] % (max(ids) + 1 if ids else 1)
+    name, current = params["name"], snapshots.get(params["name"])
+    if params["state"] == "present":
+        volume = volumes[params["volume"]]
+        record = dict(id=name, name=name, origin=params["volume"], display_name=params["display_name"],
+                      provisioning="thin", status="available", status_reason=None, size=volume["size"],
+                      size_bytes=volume["size_bytes"], used_percent=None, device="/dev/%s/%s" % (params["vg"], name),
+                      created_at="2026-11-24T21:00:00Z")
+        snapshots[name] = record
+        save_snapshots(snapshots)
+        module.exit_json(changed=True, record=record, snapshot=dict(name=name, volume=params["volume"], state="present",
+                                                                    actions=["create"]))
+    if current is None:
+        if params["state"] == "reverted":
+            module.fail_json(msg="snapshot %s does not exist in volume group %s" % (name, params["vg"]))
+        module.exit_json(changed=False, snapshot=dict(name=name, volume=None, state="absent", actions=[]))
+    volume = volumes[current["origin"]]
+    if params["state"] == "reverted" and volume["status"] == "in-use":
+        module.fail_json(msg="refusing to revert volume %s to snapshot %s while it is in use: its tags record it as "
+                         "attached to %s (detach it first; a revert under a mounted file system would corrupt it, "
+                         "so force does not allow it)" % (current["origin"], name, volume["attached_to"]))
+    del snapshots[name]
+    save_snapshots(snapshots)
+    module.exit_json(changed=True, snapshot=dict(name=name, volume=current["origin"], state="absent",
+                                                 actions=["merge" if params["state"] == "reverted" else "remove"]))
 
 
 main()
@@ -292,6 +366,14 @@ PLAYBOOKS = {
           ansible.builtin.debug:
             var: restore_result.volume
         """),
+    "snapshot_create.yml": _play("Snapshot a volume", "controller", """\
+        - name: Snapshot {{ volume }}
+          novavolume.lvm_iscsi.volume_snapshot:
+            name_template: snap-%08x
+            volume: "{{ volume }}"
+            display_name: "{{ display_name | default(omit) }}"
+            size: "{{ size | default(omit) }}"
+        """, refuse="{}"),
     "recover_volume.yml": _play("Recover a volume", "controller", _fake_op(
         "Recover {{ volume }}", op="recover", volume="'{{ volume }}'"), refuse="{}"),
     "troubleshoot.yml": _play("Troubleshoot", "controller[0]", """\
@@ -328,7 +410,7 @@ def build(root):
         handle.write("[defaults]\ncollections_path = ./collections\nhost_key_checking = False\n"
                      "retry_files_enabled = False\ninterpreter_python = auto_silent\n")
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
-                         ("volume_backup.py", VOLUME_BACKUP)):
+                         ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

@@ -81,6 +81,21 @@ def main():
             archive="/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz",
             name="volume-00000002", force=False)))
         save("ping_ok", runner.module("ansible.builtin.ping", {}, host_pattern="controller:compute"))
+        # Snapshots and clones of the restored volume-00000002.
+        save("snapshot_create", runner.playbook("snapshot_create.yml", dict(volume_reference="2", display_name="before")))
+        save("snapshot_list", runner.module("volume_info", {}))
+        save("create_from_snapshot", runner.module("volume", dict(name_template="volume-%08x", state="present",
+                                                                  source_snapshot="snap-00000001")))
+        save("create_from_volume", runner.module("volume", dict(name_template="volume-%08x", state="present",
+                                                                source_volume="volume-00000002")))
+        runner.playbook("volume_attach.yml", dict(volume_reference="2", instance="compute1", mountpoint="/dev/vdb"))
+        save("snapshot_revert_in_use", runner.module("volume_snapshot", dict(name="snap-00000001", state="reverted")))
+        runner.playbook("volume_detach.yml", dict(volume_reference="2", instance="compute1", force=False))
+        save("snapshot_revert", runner.module("volume_snapshot", dict(name="snap-00000001", state="reverted")))
+        save("snapshot_delete_missing", runner.module("volume_snapshot", dict(name="snap-00000001", state="absent")))
+        runner.playbook("snapshot_create.yml", dict(volume_reference="2"))
+        save("snapshot_delete", runner.module("volume_snapshot", dict(name="snap-00000001", state="absent")))
+        os.remove(state + ".snapshots")
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
         save("list_mixed", runner.module("volume_info", {}))

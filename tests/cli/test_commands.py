@@ -335,3 +335,87 @@ def test_attach_of_an_unknown_volume_exits_2_with_the_exports_message(cli):
     run = cli(["volume-attach", "compute1", "99", "/dev/vdb", "--json"], [("playbook", "volume_attach.yml", "attach_unknown")])
     assert run.code == 2
     assert run.json()["error"] == "no volume '99': give an id, LV name or display name from `novavol volume-list`"
+
+
+# ---- snapshots and clones (fixtures recorded against fakelab's volume_snapshot) -------------
+
+def test_snapshot_create_is_one_run_that_resolves_the_volume(cli):
+    run = cli(["snapshot-create", "2", "--display-name", "before"], [("playbook", "snapshot_create.yml", "snapshot_create")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("playbook", "snapshot_create.yml", dict(volume_reference="2", display_name="before"))]
+    lines = run.stdout.splitlines()
+    assert [line.split("|")[1].strip() for line in lines[3:7]] == ["id", "name", "volume_id", "origin"]
+    assert "| name          | snap-00000001" in run.stdout and "| volume_id     | 2 " in run.stdout
+    assert "| display_name  | before" in run.stdout
+
+
+def test_snapshot_create_of_a_thick_volume_passes_the_size(cli):
+    run = cli(["snapshot-create", "my volume", "--size", "1", "--json"], [("playbook", "snapshot_create.yml", "snapshot_create")])
+    assert run.calls == [("playbook", "snapshot_create.yml", dict(volume_reference="my volume", size=1))]
+    assert run.json()["id"] == 1 and run.json()["origin"] == "volume-00000002"
+
+
+def test_snapshot_list_prints_novas_table(cli):
+    run = cli(["snapshot-list"], [("module", "volume_info", "snapshot_list")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("module", "volume_info", {"_hosts": "controller[0]"})]
+    assert run.stdout.splitlines()[1:4] == [
+        "| ID | Volume ID | Status    | Display Name | Size |",
+        "+----+-----------+-----------+--------------+------+",
+        "| 1  | 2         | available | before       | 1    |"]
+
+
+def test_snapshot_list_json(cli):
+    run = cli(["snapshot-list", "--json"], [("module", "volume_info", "snapshot_list")])
+    assert [(s["id"], s["name"], s["volume_id"], s["origin"]) for s in run.json()["snapshots"]] == [
+        (1, "snap-00000001", 2, "volume-00000002")]
+
+
+def test_volume_create_from_a_snapshot_by_id(cli):
+    run = cli(["volume-create", "--snapshot-id", "1"], [("module", "volume", "create_from_snapshot")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("module", "volume", dict(name_template="volume-%08x", state="present",
+                                                   source_snapshot="snap-00000001", _hosts="controller[0]"))]
+    assert "| id            | 3" in run.stdout and "| size          | 1 " in run.stdout
+
+
+def test_volume_create_from_a_volume_by_lv_name(cli):
+    run = cli(["volume-create", "--source-volid", "volume-00000002", "--json"], [("module", "volume", "create_from_volume")])
+    assert run.code == 0, run.stderr
+    assert run.calls[0][2]["source_volume"] == "volume-00000002" and "size" not in run.calls[0][2]
+    assert run.json()["name"] == "volume-00000004"
+
+
+def test_volume_create_needs_a_size_or_one_source(cli, capsys):
+    assert cli(["volume-create"]).code == 2
+    assert "give SIZE_GB, or a source: --snapshot-id or --source-volid" in capsys.readouterr().err
+    run = cli(["volume-create", "--snapshot-id", "1", "--source-volid", "2"])
+    assert run.code == 2 and run.calls == []
+    assert "give one source: --snapshot-id or --source-volid" in capsys.readouterr().err
+
+
+def test_snapshot_revert_of_an_attached_volume_is_refused(cli):
+    run = cli(["snapshot-revert", "1"], [("module", "volume_snapshot", "snapshot_revert_in_use")])
+    assert run.code == 1
+    assert run.calls == [("module", "volume_snapshot", dict(name="snap-00000001", state="reverted", _hosts="controller[0]"))]
+    assert ("refusing to revert volume volume-00000002 to snapshot snap-00000001 while it is in use: its tags record "
+            "it as attached to compute1 (detach it first") in run.stderr
+
+
+def test_snapshot_revert(cli):
+    run = cli(["snapshot-revert", "snap-00000001"], [("module", "volume_snapshot", "snapshot_revert")])
+    assert run.code == 0, run.stderr
+    assert "reverted volume volume-00000002 to snapshot snap-00000001 (the snapshot is used up by the merge)" in run.stderr
+
+
+def test_snapshot_delete(cli):
+    run = cli(["snapshot-delete", "1", "--json"], [("module", "volume_snapshot", "snapshot_delete")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("module", "volume_snapshot", dict(name="snap-00000001", state="absent", _hosts="controller[0]"))]
+    assert run.json()["deleted"]["volume"] == "volume-00000002"
+
+
+def test_snapshot_delete_of_a_missing_snapshot_fails(cli):
+    run = cli(["snapshot-delete", "1"], [("module", "volume_snapshot", "snapshot_delete_missing")])
+    assert run.code == 1
+    assert "no snapshot '1': give an id or LV name from `novavol snapshot-list`" in run.stderr

@@ -219,6 +219,18 @@ def volume_detach(ctx):
         ctx.note("detached volume %s (%s) from %s" % (vol.label(volume), volume["name"], instance))
 
 
+def extend(ctx):
+    # One run: the playbook resolves the volume, grows it on the controller and, when it is
+    # attached, shows the new size on its compute host (and grows the file system with
+    # --grow-filesystem). A smaller size is refused by the volume module, as nova refused it.
+    extravars = dict(size=ctx.args.new_size, grow_filesystem=ctx.args.grow_filesystem)
+    result, volume = run_on_volume(ctx, "volume_resize.yml", extravars,
+                                   "extend %s %s" % (ctx.args.volume, ctx.args.new_size), "extending volume %s")
+    _playbook_report(ctx, result, dict(volume=volume["name"], size=ctx.args.new_size,
+                                       grow_filesystem=ctx.args.grow_filesystem),
+                     "extended volume %s (%s) to %d GB" % (vol.label(volume), volume["name"], ctx.args.new_size))
+
+
 def _playbook_report(ctx, result, payload, done):
     """Output of the playbook-backed commands: the reports their debug tasks print (as text),
     or, with --json, the payload with those reports and every task's status."""
@@ -375,6 +387,14 @@ def _detach(parser):
     parser.add_argument("--force", action="store_true", help="log out even while the disk is mounted or held")
 
 
+def _extend(parser):
+    _volume_arg(parser)
+    parser.add_argument("new_size", metavar="NEW_SIZE", type=_positive_size, help="the new size in GB")
+    parser.add_argument("--grow-filesystem", action="store_true",
+                        help="on the compute host it is attached to, also grow the last partition and the "
+                             "mounted ext4 or xfs file system, online")
+
+
 def _backup(parser):
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("volume", metavar="VOLUME", nargs="?", help="integer id, LV name or display name")
@@ -405,6 +425,7 @@ COMMANDS = (
     Command("volume-delete", "Remove a volume.", volume_delete, _delete),
     Command("volume-attach", "Attach a volume to a compute host.", volume_attach, _attach),
     Command("volume-detach", "Detach a volume from a compute host.", volume_detach, _detach),
+    Command("extend", "Grow a volume; an attached one grows on its compute host too (online).", extend, _extend),
     Command("pool-list", "List the thin pools: use, oversubscription and state.", pool_list),
     Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
     Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",

@@ -136,6 +136,8 @@ def main():
         force=dict(type="bool", default=False),
         instance=dict(type="str"),
         mountpoint=dict(type="str"),
+        size=dict(type="int"),
+        grow_filesystem=dict(type="bool", default=False),
     ))
     params = module.params
     volumes = load()
@@ -152,6 +154,16 @@ def main():
         if volume["status"] != "in-use":
             module.exit_json(changed=False)
         volume.update(status="available", attached_to=None, mountpoint=None)
+    elif params["op"] == "extend":
+        if params["size"] < volume["size"]:
+            module.fail_json(msg="refusing to shrink volume %s from %s GiB to %s GiB: data beyond the new size would be "
+                             "lost (use force, after shrinking any file system inside it)"
+                             % (params["volume"], volume["size"], params["size"]))
+        if params["size"] == volume["size"]:
+            module.exit_json(changed=False, actions=[])
+        volume.update(size=float(params["size"]), size_bytes=params["size"] * 1024 ** 3)
+        save(volumes)
+        module.exit_json(changed=True, actions=["grow"] + (["grow file system"] if params["grow_filesystem"] else []))
     elif params["op"] == "restore":
         module.exit_json(changed=True, msg="restored")
     save(volumes)
@@ -209,6 +221,18 @@ PLAYBOOKS = {
     "volume_detach.yml": _play("Detach a volume", "controller", _fake_op(
         "Detach {{ volume }}", op="detach", volume="'{{ volume }}'"),
         refuse="{volume_reference_attached_to: '{{ instance }}'}"),
+    "volume_resize.yml": _play("Resize a volume", "controller", """\
+        - name: Resize {{ volume }}
+          novavolume.lvm_iscsi.fake_op:
+            op: extend
+            volume: "{{ volume }}"
+            size: "{{ size }}"
+            grow_filesystem: "{{ grow_filesystem | default(false) | bool }}"
+          register: resize_result
+        - name: Show the size
+          ansible.builtin.debug:
+            msg: "{{ volume }} is {{ size }} GB ({{ resize_result.actions | join(', ') or 'unchanged' }})"
+        """, refuse="{}"),
     "volume_delete.yml": _play("Delete a volume", "controller", """\
         - name: Delete {{ volume }}
           novavolume.lvm_iscsi.volume:

@@ -87,6 +87,10 @@ def main():
         save("delete_ambiguous", runner.playbook("volume_delete.yml", dict(volume_reference="scratch", force=False)))
         save("attach_error_refused", runner.playbook("volume_attach.yml", dict(
             volume_reference="26", instance="compute1", mountpoint="/dev/vdc")))
+        save("extend", runner.playbook("volume_resize.yml", dict(volume_reference="web data", size=12,
+                                                                 grow_filesystem=True)))
+        save("extend_shrink_refused", runner.playbook("volume_resize.yml", dict(volume_reference="web data", size=11,
+                                                                                grow_filesystem=False)))
         save("create_after_mixed", runner.module("volume", dict(name_template="volume-%08x", size=1,
                                                                 volume_type="ssd", state="present")))
         # An inventory without a controller: Ansible skips the play and the run "succeeds".

@@ -113,7 +113,7 @@ partition:
   sample: {node: /dev/sdb1, number: 1, label: dos, grow: true, size_before: 1072693248, size_after: 2146435072}
 filesystem:
   description:
-    - The file system grown, with O(grow_filesystem); sizes in bytes. In check mode RV(filesystem.size_after)
+    - The file system grown, with O(grow_filesystem); sizes in bytes. In check mode its C(size_after)
       is the size of its device, which it grows to fill.
   returned: with O(grow_filesystem)
   type: dict

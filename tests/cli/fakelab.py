@@ -20,9 +20,13 @@ import textwrap
 # The real checkout: the pieces the fake uses as they are.
 REAL_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REAL_FILES = ("plugins/module_utils/volume_reference.py", "plugins/module_utils/validation.py",
-              "playbooks/tasks/volume_reference.yml")
+              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml")
 
 STATE_ENV = "NOVAVOL_FAKE_STATE"
+
+# Units the fake host_state reports as installed but failed (space-separated): for the
+# service-list fixture of a host with a service down.
+UNITS_DOWN_ENV = "NOVAVOL_FAKE_UNITS_DOWN"
 
 _MODULE_HEAD = '''#!/usr/bin/python
 from __future__ import absolute_import, division, print_function
@@ -189,6 +193,25 @@ main()
 '''
 
 
+# host_state as service_list.yml asks it: every unit asked is installed and active (but those
+# named in UNITS_DOWN_ENV, failed); the PVs carry nova-volumes.
+HOST_STATE = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(services=dict(type="list", elements="str", default=[]),
+                                pvs=dict(type="bool", default=False)), supports_check_mode=True)
+    down = os.environ.get("%s", "").split()
+    services = dict((name, dict(load_state="loaded", active_state="failed" if name in down else "active",
+                                sub_state="failed" if name in down else "exited", unit_file_state="enabled"))
+                    for name in module.params["services"])
+    pvs = dict(listed=True, vgs={"/dev/ubdb": "nova-volumes"}) if module.params["pvs"] else dict(listed=False, vgs={})
+    module.exit_json(changed=False, services=services, pvs=pvs)
+
+
+main()
+''' % UNITS_DOWN_ENV
+
+
 # The real playbooks' first step on a volume named by the user, with what each refuses.
 _RESOLVE = """\
 - name: Find the volume asked for by reference
@@ -298,7 +321,7 @@ def build(root):
         handle.write("[defaults]\ncollections_path = ./collections\nhost_key_checking = False\n"
                      "retry_files_enabled = False\ninterpreter_python = auto_silent\n")
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
-                         ("volume_backup.py", VOLUME_BACKUP)):
+                         ("volume_backup.py", VOLUME_BACKUP), ("host_state.py", HOST_STATE)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

@@ -79,6 +79,11 @@ def main():
             archive="/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz",
             name="volume-00000002", force=False)))
         save("ping_ok", runner.module("ansible.builtin.ping", {}, host_pattern="controller:compute"))
+        # The real service_list.yml over the fake host_state.
+        save("service_list", runner.playbook("service_list.yml", {}))
+        os.environ[fakelab.UNITS_DOWN_ENV] = "iscsid"
+        save("service_list_iscsid_down", runner.playbook("service_list.yml", {}))
+        del os.environ[fakelab.UNITS_DOWN_ENV]
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
         save("list_mixed", runner.module("volume_info", {}))
@@ -104,6 +109,7 @@ def main():
         with open(inventory, "w") as handle:
             json.dump(dict(all=dict(children=dict(controller=dict(hosts=dict(controller1=refusing))))), handle)
         save("list_unreachable", runner.module("volume_info", {}))
+        save("service_list_unreachable", runner.playbook("service_list.yml", {}))
     finally:
         shutil.rmtree(root)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The nova-volume walkthrough of `make demo`, with the classic commands through the `novavol`
-# CLI: create, list, attach, list, detach, backup, delete, list. The lab must be up and set up
+# CLI: service-list, create, list, attach, list, extend, detach, backup, delete, list. The lab must be up and set up
 # (scripts/demo.sh does both first). Each command is printed before it runs, then its table.
 #   bash scripts/demo_walkthrough.sh [SIZE_GB]      (NOVALAB_NAME=NAME for another lab than novalab)
 set -euo pipefail
@@ -17,6 +17,7 @@ run() {
   "$NOVAVOL" "$@"
 }
 
+run service-list
 created="$(run volume-create --display-name myvolume "$SIZE_GB")"
 printf '%s\n' "$created"
 # The new id, from the `| id | N |` row of volume-create's table.
@@ -36,6 +37,9 @@ inventory=inventories/lab
 [[ -n "${NOVALAB_NAME:-}" ]] && inventory="/var/tmp/novavolume-lab/$NOVALAB_NAME/inventory.yml"
 printf '\n\033[1m$ ansible-playbook playbooks/instance_format.yml -e volume=%s -e instance=%s\033[0m\n' "$volume_name" "$INSTANCE"
 "$ROOT/.venv/bin/ansible-playbook" -i "$inventory" playbooks/instance_format.yml -e "volume=$volume_name" -e "instance=$INSTANCE"
+
+# Online extend: the LV grows, and the disk on the compute host shows the new size.
+run extend "$volume_id" "$((SIZE_GB + 1))"
 
 run volume-detach "$INSTANCE" "$volume_id"
 run volume-backup "$volume_id"

@@ -307,6 +307,70 @@ def volume_detach(ctx):
         ctx.note("detached volume %s (%s) from %s" % (vol.label(volume), volume["name"], instance))
 
 
+def extend(ctx):
+    # One run: the playbook resolves the volume, grows it on the controller and, when it is
+    # attached, shows the new size on its compute host (and grows the file system with
+    # --grow-filesystem). A smaller size is refused by the volume module, as nova refused it.
+    extravars = dict(size=ctx.args.new_size, grow_filesystem=ctx.args.grow_filesystem)
+    result, volume = run_on_volume(ctx, "volume_resize.yml", extravars,
+                                   "extend %s %s" % (ctx.args.volume, ctx.args.new_size), "extending volume %s")
+    _playbook_report(ctx, result, dict(volume=volume["name"], size=ctx.args.new_size,
+                                       grow_filesystem=ctx.args.grow_filesystem),
+                     "extended volume %s (%s) to %d GB" % (vol.label(volume), volume["name"], ctx.args.new_size))
+
+
+def service_list(ctx):
+    # One run: host_state on every host at once; a host that does not answer is listed as down.
+    extravars = vg_args(ctx)
+    if ctx.args.backend:
+        extravars["backend"] = ctx.args.backend
+    result = ctx.runner.playbook("service_list.yml", extravars, title="service-list")
+    rows = service_rows(result)
+    if not rows:
+        check(result, "listing the services")
+        raise OperationFailed("service-list ran on no host: the inventory %s has no host in group controller or compute"
+                              % ctx.runner.inventory, artifacts=result.artifacts)
+    ctx.emit(to_json({"services": rows}) if ctx.args.json else service_table(rows))
+    down = [row for row in rows if row["state"] != "up"]
+    if down or not result.ok:
+        problems = [("%s %s on %s is %s" % (row["part"], row["service"], row["host"], row["status"]) if row["part"]
+                     else "%s is %s: %s" % (row["host"], row["status"], row["msg"])) for row in down]
+        raise OperationFailed("not every service is up: %s" % ("; ".join(problems) or result.error_message()),
+                              artifacts=result.artifacts)
+
+
+def service_rows(result):
+    """One row per service of each host: host, part, service, status (systemd's ActiveState, or
+    missing / unreachable), state (up or down) and when the host answered (UTC)."""
+    listed = result.stats_data().get("service_list") or {}
+    answered = dict((r.host, r.end) for r in result.module_results("host_state"))
+    rows = []
+    for name in sorted(listed):
+        host = listed[name]
+        parts = [part for part in ("target", "initiator") if host.get(part)]
+        installed = host.get("services") or {}
+        for part, units in zip(parts, host.get("wanted") or []):
+            unit = next((unit for unit in units if unit in installed), None)
+            status = installed[unit]["active_state"] if unit else "missing"
+            rows.append(dict(host=name, part=part, service=unit or " or ".join(units), status=status,
+                             state="up" if status == "active" else "down", updated_at=answered.get(name)))
+        if host.get("vg"):
+            rows.append(dict(host=name, part="target", service="volume group %s" % host["vg"],
+                             status="present" if host.get("vg_up") else "missing",
+                             state="up" if host.get("vg_up") else "down", updated_at=answered.get(name)))
+    for failure in result.failures():
+        if failure.host not in listed:
+            rows.append(dict(host=failure.host, part=None, service=None, status=failure.status, state="down",
+                             updated_at=None, msg=failure.message()))
+    return rows
+
+
+def service_table(rows):
+    return table(["Host", "Part", "Service", "Status", "State", "Updated"],
+                 [[row["host"], row["part"] or "", row["service"] or row.get("msg") or "", row["status"], row["state"],
+                   (row["updated_at"] or "")[:19].replace("T", " ")] for row in rows])
+
+
 def _playbook_report(ctx, result, payload, done):
     """Output of the playbook-backed commands: the reports their debug tasks print (as text),
     or, with --json, the payload with those reports and every task's status."""
@@ -479,6 +543,19 @@ def _detach(parser):
     parser.add_argument("--force", action="store_true", help="log out even while the disk is mounted or held")
 
 
+def _extend(parser):
+    _volume_arg(parser)
+    parser.add_argument("new_size", metavar="NEW_SIZE", type=_positive_size, help="the new size in GB")
+    parser.add_argument("--grow-filesystem", action="store_true",
+                        help="on the compute host it is attached to, also grow the last partition and the "
+                             "mounted ext4 or xfs file system, online")
+
+
+def _service_list(parser):
+    parser.add_argument("--backend", choices=("lio", "tgt", "iet"),
+                        help="the controllers' target backend (default: the inventory's iscsi_target_backend, or lio)")
+
+
 def _backup(parser):
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("volume", metavar="VOLUME", nargs="?", help="integer id, LV name or display name")
@@ -510,6 +587,7 @@ COMMANDS = (
     Command("volume-delete", "Remove a volume.", volume_delete, _delete),
     Command("volume-attach", "Attach a volume to a compute host.", volume_attach, _attach),
     Command("volume-detach", "Detach a volume from a compute host.", volume_detach, _detach),
+    Command("extend", "Grow a volume; an attached one grows on its compute host too (online).", extend, _extend),
     Command("pool-list", "List the thin pools: use, oversubscription and state.", pool_list),
     Command("snapshot-create", "Add a new snapshot of a volume (attached or not).", snapshot_create, _snapshot_create),
     Command("snapshot-list", "List all the snapshots.", snapshot_list),
@@ -523,5 +601,7 @@ COMMANDS = (
             _diagnose),
     Command("recover", "Free a volume stuck in-use after its compute host died or lost the network.", recover,
             _volume_arg),
+    Command("service-list", "List every host's part and whether its services and volume group are up.", service_list,
+            _service_list),
     Command("lab", "Bring the UML lab up or down, or show whether it is reachable.", lab, _lab),
 )

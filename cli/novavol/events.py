@@ -24,6 +24,8 @@ class HostResult:
         self.action = data.get("resolved_action") or data.get("task_action") or ""
         self.res = data.get("res") or {}
         self.ignored = bool(data.get("ignore_errors"))
+        # When the host's answer arrived (UTC, ISO 8601), as ansible-runner recorded it.
+        self.end = data.get("end")
         status = RESULT_EVENTS[event["event"]]
         if status == "ok" and self.res.get("changed"):
             status = "changed"

@@ -229,6 +229,31 @@ class HostView:
                     mounts.append((source, fields[1].replace("\\040", " ")))
         return mounts
 
+    def file_systems(self):
+        """[(source, mount point, file system type)] from /proc/mounts, sources resolved to /dev/NAME."""
+        found = []
+        with open("/proc/mounts") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) >= 3 and fields[0].startswith("/dev/"):
+                    found.append((os.path.realpath(fields[0]), fields[1].replace("\\040", " "), fields[2]))
+        return found
+
+    def session_disks(self, sid):
+        """{lun: kernel name} of the disks of open-iscsi session `sid`, from sysfs
+        (/sys/class/iscsi_session/session3/device/target2:0:0/2:0:0:1/block/sdb)."""
+        disks = {}
+        base = "/sys/class/iscsi_session/session%d/device" % sid
+        for target in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+            if not target.startswith("target"):
+                continue
+            for lun in os.listdir(os.path.join(base, target)):
+                block = os.path.join(base, target, lun, "block")
+                if ":" in lun and os.path.isdir(block):
+                    for name in os.listdir(block):
+                        disks[int(lun.rsplit(":", 1)[1])] = name
+        return disks
+
     def partitions(self, name):
         base = "/sys/block/%s" % name
         return sorted(entry for entry in os.listdir(base) if entry.startswith(name)) if os.path.isdir(base) else []

@@ -24,9 +24,13 @@ import textwrap
 # The real checkout: the pieces the fake uses as they are.
 REAL_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REAL_FILES = ("plugins/module_utils/volume_reference.py", "plugins/module_utils/validation.py",
-              "playbooks/tasks/volume_reference.yml")
+              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml")
 
 STATE_ENV = "NOVAVOL_FAKE_STATE"
+
+# Units the fake host_state reports as installed but failed (space-separated): for the
+# service-list fixture of a host with a service down.
+UNITS_DOWN_ENV = "NOVAVOL_FAKE_UNITS_DOWN"
 
 _MODULE_HEAD = '''#!/usr/bin/python
 from __future__ import absolute_import, division, print_function
@@ -221,6 +225,8 @@ def main():
         force=dict(type="bool", default=False),
         instance=dict(type="str"),
         mountpoint=dict(type="str"),
+        size=dict(type="int"),
+        grow_filesystem=dict(type="bool", default=False),
     ))
     params = module.params
     volumes = load()
@@ -248,6 +254,16 @@ def main():
         if volume["status"] != "in-use":
             module.exit_json(changed=False)
         volume.update(status="available", attached_to=None, mountpoint=None)
+    elif params["op"] == "extend":
+        if params["size"] < volume["size"]:
+            module.fail_json(msg="refusing to shrink volume %s from %s GiB to %s GiB: data beyond the new size would be "
+                             "lost (use force, after shrinking any file system inside it)"
+                             % (params["volume"], volume["size"], params["size"]))
+        if params["size"] == volume["size"]:
+            module.exit_json(changed=False, actions=[])
+        volume.update(size=float(params["size"]), size_bytes=params["size"] * 1024 ** 3)
+        save(volumes)
+        module.exit_json(changed=True, actions=["grow"] + (["grow file system"] if params["grow_filesystem"] else []))
     elif params["op"] == "restore":
         module.exit_json(changed=True, msg="restored")
     save(volumes)
@@ -271,6 +287,25 @@ def main():
 
 main()
 '''
+
+
+# host_state as service_list.yml asks it: every unit asked is installed and active (but those
+# named in UNITS_DOWN_ENV, failed); the PVs carry nova-volumes.
+HOST_STATE = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(services=dict(type="list", elements="str", default=[]),
+                                pvs=dict(type="bool", default=False)), supports_check_mode=True)
+    down = os.environ.get("%s", "").split()
+    services = dict((name, dict(load_state="loaded", active_state="failed" if name in down else "active",
+                                sub_state="failed" if name in down else "exited", unit_file_state="enabled"))
+                    for name in module.params["services"])
+    pvs = dict(listed=True, vgs={"/dev/ubdb": "nova-volumes"}) if module.params["pvs"] else dict(listed=False, vgs={})
+    module.exit_json(changed=False, services=services, pvs=pvs)
+
+
+main()
+''' % UNITS_DOWN_ENV
 
 
 # The real playbooks' first step on a volume named by the user, with what each refuses.
@@ -337,6 +372,18 @@ PLAYBOOKS = {
     "volume_detach.yml": _play("Detach a volume", "controller", _fake_op(
         "Detach {{ volume }}", op="detach", volume="'{{ volume }}'"),
         refuse="{volume_reference_attached_to: '{{ instance }}'}"),
+    "volume_resize.yml": _play("Resize a volume", "controller", """\
+        - name: Resize {{ volume }}
+          novavolume.lvm_iscsi.fake_op:
+            op: extend
+            volume: "{{ volume }}"
+            size: "{{ size }}"
+            grow_filesystem: "{{ grow_filesystem | default(false) | bool }}"
+          register: resize_result
+        - name: Show the size
+          ansible.builtin.debug:
+            msg: "{{ volume }} is {{ size }} GB ({{ resize_result.actions | join(', ') or 'unchanged' }})"
+        """, refuse="{}"),
     "volume_delete.yml": _play("Delete a volume", "controller", """\
         - name: Delete {{ volume }}
           novavolume.lvm_iscsi.volume:
@@ -410,7 +457,8 @@ def build(root):
         handle.write("[defaults]\ncollections_path = ./collections\nhost_key_checking = False\n"
                      "retry_files_enabled = False\ninterpreter_python = auto_silent\n")
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
-                         ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT)):
+                         ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT),
+                         ("host_state.py", HOST_STATE)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

@@ -96,6 +96,11 @@ def main():
         runner.playbook("snapshot_create.yml", dict(volume_reference="2"))
         save("snapshot_delete", runner.module("volume_snapshot", dict(name="snap-00000001", state="absent")))
         os.remove(state + ".snapshots")
+        # The real service_list.yml over the fake host_state.
+        save("service_list", runner.playbook("service_list.yml", {}))
+        os.environ[fakelab.UNITS_DOWN_ENV] = "iscsid"
+        save("service_list_iscsid_down", runner.playbook("service_list.yml", {}))
+        del os.environ[fakelab.UNITS_DOWN_ENV]
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
         save("list_mixed", runner.module("volume_info", {}))
@@ -104,6 +109,10 @@ def main():
         save("delete_ambiguous", runner.playbook("volume_delete.yml", dict(volume_reference="scratch", force=False)))
         save("attach_error_refused", runner.playbook("volume_attach.yml", dict(
             volume_reference="26", instance="compute1", mountpoint="/dev/vdc")))
+        save("extend", runner.playbook("volume_resize.yml", dict(volume_reference="web data", size=12,
+                                                                 grow_filesystem=True)))
+        save("extend_shrink_refused", runner.playbook("volume_resize.yml", dict(volume_reference="web data", size=11,
+                                                                                grow_filesystem=False)))
         save("create_after_mixed", runner.module("volume", dict(
             name_template="volume-%08x", size=1, volume_type="ssd", state="present",
             volume_types="{{ novavolume_volume_types | default({}) }}")))
@@ -118,6 +127,7 @@ def main():
         with open(inventory, "w") as handle:
             json.dump(dict(all=dict(children=dict(controller=dict(hosts=dict(controller1=refusing))))), handle)
         save("list_unreachable", runner.module("volume_info", {}))
+        save("service_list_unreachable", runner.playbook("service_list.yml", {}))
     finally:
         shutil.rmtree(root)
 

@@ -20,3 +20,12 @@ def test_wait_for_resolves_a_link_to_its_kernel_name(tmp_path):
 
 def test_session_id_of_a_disk_that_is_no_iscsi_disk_is_none():
     assert iscsiadm.HostView().session_id("novavolume-no-such-disk") is None
+
+
+def test_session_disks_of_a_session_that_does_not_exist_is_empty():
+    assert iscsiadm.HostView().session_disks(999999) == {}
+
+
+def test_file_systems_lists_device_mounts_with_their_type():
+    for source, mountpoint, fs_type in iscsiadm.HostView().file_systems():
+        assert source.startswith("/") and mountpoint.startswith("/") and fs_type

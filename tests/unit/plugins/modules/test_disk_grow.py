@@ -1,0 +1,48 @@
+"""disk_grow from the table in test_disk_grow.yaml, with a fake host view."""
+
+import pathlib
+from unittest import mock
+
+import pytest
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm
+from ansible_collections.novavolume.lvm_iscsi.plugins.modules import disk_grow
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
+
+HERE = pathlib.Path(__file__).parent
+
+
+class FakeHost:
+    """What the module sees of /sys and /proc/mounts, from a case's `host` entry: the session's
+    disks ({sid: {lun: name}}), each disk's size before and after a rescan (sizes), its
+    partitions, and the mounted file systems ([source, mount point, type])."""
+
+    def __init__(self, host):
+        self.host = host or {}
+        self.rescanned = False
+
+    def session_disks(self, sid):
+        return dict((int(lun), name) for lun, name in self.host.get("disks", {}).get(sid, {}).items())
+
+    def size(self, name):
+        sizes = self.host["sizes"][name]
+        return sizes[-1] if self.rescanned else sizes[0]
+
+    def partitions(self, name):
+        return self.host.get("partitions", {}).get(name, [])
+
+    def file_systems(self):
+        return [tuple(entry) for entry in self.host.get("file_systems", [])]
+
+
+@pytest.mark.parametrize("case", load_cases(HERE / "test_disk_grow.yaml"))
+def test_disk_grow(case):
+    view = FakeHost(case.get("host"))
+    real_rescan = iscsiadm.Iscsiadm.rescan
+
+    def rescan(adm, sid):
+        real_rescan(adm, sid)
+        view.rescanned = True
+
+    with mock.patch.object(iscsiadm, "HostView", lambda: view), mock.patch.object(iscsiadm.Iscsiadm, "rescan", rescan):
+        check_case(disk_grow, case)

@@ -2,7 +2,7 @@
 # Every benchmark of bench/, each printed as ratios against its baseline (never asserted):
 # backup throughput on the host, then the lab's boot times, bare and prepared (each on lab
 # "bench" of its own making), then, on lab "bench" set up with site.yml, the drift check of 100
-# volumes, the attach/detach latency and the no-op site.yml. The output is kept in
+# volumes, the attach/detach latency, the no-op site.yml and the clones and snapshots. The output is kept in
 # artifacts/bench/<name>.txt. Give names to run only some: bash scripts/bench.sh backup_throughput
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,12 +10,12 @@ cd "$ROOT" || exit 2
 export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg" NOVALAB_NAME=bench
 mkdir -p artifacts/bench
 benches=("$@")
-((${#benches[@]})) || benches=(backup_throughput lab_boot lab_prepared volumes_drift attach_latency site_noop)
+((${#benches[@]})) || benches=(backup_throughput lab_boot lab_prepared volumes_drift attach_latency site_noop clone_snapshot)
 
 failed=0
 lab_ready=""
 for bench in "${benches[@]}"; do
-  if [[ "$bench" == volumes_drift || "$bench" == attach_latency || "$bench" == site_noop ]] && [[ -z "$lab_ready" ]]; then
+  if [[ "$bench" == volumes_drift || "$bench" == attach_latency || "$bench" == site_noop || "$bench" == clone_snapshot ]] && [[ -z "$lab_ready" ]]; then
     if ! { ansible-playbook lab/playbooks/lab_up.yml >/dev/null &&
            ansible-playbook -i /var/tmp/novavolume-lab/bench/inventory.yml playbooks/site.yml >/dev/null; }; then
       echo "bench: setting up lab 'bench' failed"

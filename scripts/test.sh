@@ -32,7 +32,7 @@ stage() {
 # side: the guests mostly wait on each other, so two lanes use this 2-core machine better than
 # one. Longest first (as measured), so that the lanes end close together.
 # MOLECULE_SCENARIOS=... runs only those (and no demo).
-ALL_JOBS="recovery roles_tgt roles demo backup concurrency attach lifecycle volumes lab"
+ALL_JOBS="roles_tgt lifecycle recovery roles backup demo concurrency attach volumes lab"
 ALL_SCENARIOS="${ALL_JOBS/demo /}"
 MOLECULE_LANES="${MOLECULE_LANES:-2}"
 

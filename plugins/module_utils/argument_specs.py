@@ -23,6 +23,11 @@ def _groups():
         locking=dict(lock_timeout=dict(type="int", default=DEFAULT_WAIT_SECONDS)),
         target_backend=dict(target_backend=dict(type="str", choices=list(TARGET_BACKENDS), default="lio",
                                                 aliases=["backend"])),
+        session_target=dict(
+            portal_address=dict(type="str", required=True, aliases=["portal"]),
+            portal_port=dict(type="int", default=3260, aliases=["port"]),
+            target_iqn=dict(type="str", required=True, aliases=["target"]),
+        ),
     )
 
 

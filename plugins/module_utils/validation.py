@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
 import re
 
@@ -115,3 +116,15 @@ def absolute_path(path, what="path"):
     if not isinstance(path, str) or not os.path.isabs(path) or "\0" in path:
         raise ValidationError("invalid %s %r: an absolute path is required" % (what, path))
     return os.path.normpath(path)
+
+
+def session_target(params):
+    """The portal and target of a compute host's session (argument_specs group session_target)."""
+    try:
+        ipaddress.ip_address(params["portal_address"])
+    except ValueError:
+        raise ValidationError("invalid portal_address %r: the IP address of the target's portal is required"
+                              % params["portal_address"])
+    if not 0 < params["portal_port"] < 65536:
+        raise ValidationError("invalid portal_port %r" % params["portal_port"])
+    iqn(params["target_iqn"], "target IQN")

@@ -32,22 +32,8 @@ author:
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.attributes.full
+  - novavolume.lvm_iscsi.session_target
 options:
-  portal_address:
-    description: IP address of the target's portal, as the session was logged in with.
-    type: str
-    required: true
-    aliases: [portal]
-  portal_port:
-    description: TCP port of the portal.
-    type: int
-    default: 3260
-    aliases: [port]
-  target_iqn:
-    description: IQN of the volume's target.
-    type: str
-    required: true
-    aliases: [target]
   lun:
     description:
       - LUN of the volume in the target. When omitted, the session's only disk (each of this
@@ -129,22 +115,16 @@ actions:
   sample: ["rescan (disk 1073741824 -> 2147483648 bytes)", grow partition /dev/sdb1, grow ext4 file system on /dev/sdb1]
 """
 
-import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import disk_growth, iscsiadm, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 
 
 def validate(params):
-    try:
-        ipaddress.ip_address(params["portal_address"])
-    except ValueError:
-        raise validation.ValidationError("invalid portal_address %r: the IP address of the target's portal is required" % params["portal_address"])
-    if not 0 < params["portal_port"] < 65536:
-        raise validation.ValidationError("invalid portal_port %r" % params["portal_port"])
-    validation.iqn(params["target_iqn"], "target IQN")
+    validation.session_target(params)
     if params["lun"] is not None and params["lun"] < 0:
         raise validation.ValidationError("lun must not be negative")
     # A plain number is bytes here: the controller's result gives size_bytes.
@@ -172,10 +152,8 @@ def find_disk(module, adm, view, result):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            portal_address=dict(type="str", required=True, aliases=["portal"]),
-            portal_port=dict(type="int", default=3260, aliases=["port"]),
-            target_iqn=dict(type="str", required=True, aliases=["target"]),
+        argument_spec=argument_spec(
+            ["session_target"],
             lun=dict(type="int"),
             size=dict(type="raw", required=True),
             grow_filesystem=dict(type="bool", default=False),

@@ -32,22 +32,8 @@ author:
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.attributes.full
+  - novavolume.lvm_iscsi.session_target
 options:
-  portal_address:
-    description: IP address of the target's portal.
-    type: str
-    required: true
-    aliases: [portal]
-  portal_port:
-    description: TCP port of the portal.
-    type: int
-    default: 3260
-    aliases: [port]
-  target_iqn:
-    description: IQN of the target (RV(novavolume.lvm_iscsi.target_export#module:target_iqn)).
-    type: str
-    required: true
-    aliases: [target]
   lun:
     description: LUN of the volume in the target (RV(novavolume.lvm_iscsi.target_export#module:lun)).
     type: int
@@ -148,10 +134,10 @@ actions:
   sample: [create node record, set node.startup, login]
 """
 
-import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 
@@ -162,13 +148,7 @@ READ_TIMEOUT = 5
 
 
 def validate(params):
-    try:
-        ipaddress.ip_address(params["portal_address"])
-    except ValueError:
-        raise validation.ValidationError("invalid portal_address %r: the IP address of the target's portal is required" % params["portal_address"])
-    if not 0 < params["portal_port"] < 65536:
-        raise validation.ValidationError("invalid portal_port %r" % params["portal_port"])
-    validation.iqn(params["target_iqn"], "target IQN")
+    validation.session_target(params)
     if params["lun"] < 0 or params["timeout"] < 0:
         raise validation.ValidationError("lun and timeout must not be negative")
     for kind in ("", "mutual_", "discovery_"):
@@ -365,10 +345,8 @@ def absent(module, adm, view, result):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            portal_address=dict(type="str", required=True, aliases=["portal"]),
-            portal_port=dict(type="int", default=3260, aliases=["port"]),
-            target_iqn=dict(type="str", required=True, aliases=["target"]),
+        argument_spec=argument_spec(
+            ["session_target"],
             lun=dict(type="int", default=0),
             chap_username=dict(type="str"),
             chap_password=dict(type="str", no_log=True),

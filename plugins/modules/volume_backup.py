@@ -164,7 +164,7 @@ report_text:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup, locks
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup, backup_common, locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
@@ -197,11 +197,11 @@ def main():
         module.fail_json(msg=str(error))
     # A stopped timer or a cancelled job: clean up what this run made, then report.
     try:
-        with backup.stop_cleanly_on_signals():
+        with backup_common.stop_cleanly_on_signals():
             result, failures = backup.run_backups(module, options, check_mode=module.check_mode)
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
-    except backup.BackupError as error:
+    except backup_common.BackupError as error:
         module.fail_json(msg=str(error))
     if failures:
         module.fail_json(msg="; ".join(failures), **result)

@@ -105,10 +105,10 @@ volume:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup, locks
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common, locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
@@ -145,7 +145,7 @@ def main():
         module.fail_json(msg=str(error))
     # A stopped timer or a cancelled job: clean up what this run made, then report.
     try:
-        with backup.stop_cleanly_on_signals():
+        with backup_common.stop_cleanly_on_signals():
             result = backup_restore.restore(module, options, check_mode=module.check_mode)
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())

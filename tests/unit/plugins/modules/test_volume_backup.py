@@ -13,7 +13,8 @@ import pathlib
 
 import pytest
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_backup
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
 
@@ -43,7 +44,7 @@ def fake_pipeline(spec, seen):
             for _call_number in range(spec.get("watch_calls", 0)):
                 watch()
             if spec.get("fail"):
-                raise backup.BackupError(spec["fail"])
+                raise backup_common.BackupError(spec["fail"])
         except Exception:
             os.unlink(temp_path)
             raise
@@ -57,8 +58,8 @@ def test_volume_backup(case, tmp_path, monkeypatch):
     dest, work = tmp_path / "dest", tmp_path / "work"
     case = substitute(case, {"@DEST@": str(dest), "@WORK@": str(work)})
     seen = {}
-    monkeypatch.setattr(backup, "stream_archive", fake_pipeline(case.get("pipeline") or {}, seen))
-    monkeypatch.setattr(backup, "utc_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(backup_archive, "stream_archive", fake_pipeline(case.get("pipeline") or {}, seen))
+    monkeypatch.setattr(backup_common, "utc_now", lambda: FIXED_NOW)
     for name, content in (case.get("existing") or {}).items():  # what earlier runs left there
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         (dest / name).write_text(content)
@@ -92,4 +93,4 @@ def test_volume_backup(case, tmp_path, monkeypatch):
         manifest = json.loads(next(dest.rglob("*.json")).read_text())
         assert_subset(case["manifest"], manifest, "manifest")
         assert manifest["started_at"] == "2026-11-24T21:00:00Z"
-        assert manifest["tool_version"] == backup.TOOL_VERSION
+        assert manifest["tool_version"] == backup_archive.TOOL_VERSION

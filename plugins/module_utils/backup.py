@@ -23,6 +23,7 @@ import time
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_report
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_retention
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_snapshot
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blockdev
@@ -53,6 +54,7 @@ class VolumeBackup:
         self.mounts = blockdev.TemporaryMounts(module, self.mount_root)
         self.files = []  # final files written before the run failed
         self.temp = None
+        self.layout_file = None  # layout.json beside the mounts (format repository)
         self.entry = backup_report.failed_entry(lv["name"])
 
     # the steps -----------------------------------------------------------------------------
@@ -63,6 +65,8 @@ class VolumeBackup:
         if whole.get("TYPE") and not whole.get("PTTYPE"):
             return None, [self.describe(blockdev.WHOLE_VOLUME_MEMBER, None, device, whole)]
         if not whole.get("PTTYPE"):
+            if self.options["format"] == "repository":
+                return None, []  # nothing we know on it: it goes in as an image
             raise BackupError("%s holds neither a partition table nor a file system we know; nothing to back up"
                               % self.lv["name"])
         _rc, dump, _err = blockdev.sfdisk_runner(self.module).run("dump device", dump=True, device=device)
@@ -103,6 +107,44 @@ class VolumeBackup:
         self.snapshot.watch()  # the last writes may have filled it after the last look: look once more
         return names, result
 
+    @staticmethod
+    def repository_content(filesystems):
+        """files when every file system can be mounted (swap partitions are recreated empty, as
+        the archive format does), image for anything else: the whole block device."""
+        archived = [fs for fs in filesystems if fs["archived"]]
+        if archived and all(fs["archived"] or fs["fstype"] == "swap" for fs in filesystems):
+            return "files"
+        return "image"
+
+    def to_repository(self, content, dump, filesystems):
+        """One restic snapshot of the volume, files or image, with the snapshot watched while
+        restic reads. -> restic's summary (snapshot_id, data_added, ...)."""
+        options = self.options
+        restic = self.module.get_bin_path("restic", required=True)
+        tags = backup_repository.tags_for(self.lv["name"], content, self.lv["size"])
+        watch_interval = options.get("watch_interval", 2.0)
+        if content == "image":
+            argv = backup_repository.backup_argv(restic, options["repository"], options["password_file"], tags,
+                                                 stdin_filename=backup_repository.image_name(self.lv["name"]))
+            out = backup_repository.run_streamed(argv, stdin_path=self.snapshot.device, watch=self.snapshot.watch,
+                                                 watch_interval=watch_interval)
+        else:
+            self.mount_all(filesystems)
+            self.layout_file = os.path.join(self.mount_root, backup_repository.LAYOUT_FILE)
+            document = backup_repository.layout_document(self.lv["name"], self.lv["size"], dump, filesystems)
+            backup_common.write_file_atomic(self.layout_file, json.dumps(document, indent=2, sort_keys=True) + "\n")
+            members = [fs["member"] for fs in filesystems if fs["archived"]]
+            # restic matches excludes against the full path it reads: anchor them at each member
+            excludes = [os.path.join(self.mount_root, member, pattern) for member in members
+                        for pattern in options["excludes"]]
+            argv = backup_repository.backup_argv(restic, options["repository"], options["password_file"], tags,
+                                                 excludes=excludes,
+                                                 members=[backup_repository.LAYOUT_FILE] + members)
+            out = backup_repository.run_streamed(argv, cwd=self.mount_root, watch=self.snapshot.watch,
+                                                 watch_interval=watch_interval)
+        self.snapshot.watch()  # the last writes may have filled it after the last look: look once more
+        return backup_repository.parse_summary(out)
+
     def finish(self, names, result, dump, filesystems, size):
         archive = os.path.join(self.folder, names["archive"])
         os.rename(self.temp, archive)
@@ -142,13 +184,23 @@ class VolumeBackup:
             self.snapshot.check_free_space(size)
             self.snapshot.create(size)
             dump, filesystems = self.find_filesystems()
-            self.mount_all(filesystems)
-            names, result = self.archive(filesystems)
-            manifest = self.finish(names, result, dump, filesystems, size)
-            self.entry.update(status="ok", archive=os.path.join(self.folder, names["archive"]),
-                              archive_size=result["size"], checksum=result["checksum"],
-                              snapshot_max_percent=manifest["snapshot_max_percent"],
-                              filesystems=manifest["layout"]["filesystems"])
+            if self.options["format"] == "repository":
+                content = self.repository_content(filesystems)
+                summary = self.to_repository(content, dump, filesystems)
+                self.entry.update(status="ok", snapshot_id=summary.get("snapshot_id"), content=content,
+                                  data_added=summary.get("data_added"),
+                                  bytes_read=summary.get("total_bytes_processed"),
+                                  snapshot_max_percent=round(self.snapshot.max_percent, 2),
+                                  filesystems=[dict((k, fs[k]) for k in ("member", "partition", "fstype", "archived"))
+                                               for fs in filesystems])
+            else:
+                self.mount_all(filesystems)
+                names, result = self.archive(filesystems)
+                manifest = self.finish(names, result, dump, filesystems, size)
+                self.entry.update(status="ok", archive=os.path.join(self.folder, names["archive"]),
+                                  archive_size=result["size"], checksum=result["checksum"],
+                                  snapshot_max_percent=manifest["snapshot_max_percent"],
+                                  filesystems=manifest["layout"]["filesystems"])
         except CommandError as error:
             failure = error
             self.entry.update(msg=str(error), cmd=error.argv, rc=error.rc, stderr=error.err)
@@ -195,6 +247,11 @@ class VolumeBackup:
                 except OSError as error:
                     leftovers.append("%s: %s" % (path, error))
             self.entry["archive"] = None
+        if self.layout_file:
+            try:
+                backup_common.remove_quietly(self.layout_file)
+            except OSError as error:
+                leftovers.append("%s: %s" % (self.layout_file, error))
         leftovers.extend(self.mounts.release())
         leftovers.extend(self.maps.remove())
         leftovers.extend(self.snapshot.remove())
@@ -240,8 +297,30 @@ def options_from_params(params):
                                              "report_file"),
         hook_results=dict((name, dict(hook)) for name, hook in hooks.items()),
         lock_timeout=params.get("lock_timeout", locks.DEFAULT_WAIT_SECONDS),
+        **repository_options(params)
     )
 
+
+def repository_options(params):
+    """format, repository and password_file: both paths are needed for format repository only."""
+    backup_format = params.get("format") or "archive"
+    if backup_format not in ("archive", "repository"):
+        raise ValidationError("format must be archive or repository")
+    policy = backup_repository.keep_policy(params)
+    if backup_format == "archive":
+        if policy:
+            raise ValidationError("%s apply to format repository; format archive keeps retention_days and keep_min"
+                                  % ", ".join(sorted(policy)))
+        return dict(format=backup_format, repository=None, password_file=None, keep_policy={})
+    for name in ("repository", "password_file"):
+        if not params.get(name):
+            raise ValidationError("format repository needs %s" % name)
+    if params.get("retention_days") is not None:
+        raise ValidationError("retention_days applies to format archive; a repository keeps what keep_last, "
+                              "keep_daily, keep_weekly and keep_monthly say")
+    return dict(format=backup_format, repository=validation.absolute_path(params["repository"], "repository"),
+                password_file=validation.absolute_path(params["password_file"], "password_file"),
+                keep_policy=policy)
 
 
 def back_up_one(module, options, vg, lv, hook, check_mode):
@@ -274,6 +353,7 @@ def run_backups(module, options, check_mode=False):
 
     options: vg, volume (None = all), destination, work_dir, snapshot_size (bytes or None),
     compression, checksum, excludes, retention_days, keep_min, grow_snapshot_at, report_file,
+    format, repository, password_file,
     hook_results ({volume: dict(host, rc, ...)}), watch_interval, lock_timeout.
     Returns (result dict, list of failure messages).
     """
@@ -287,6 +367,11 @@ def run_backups(module, options, check_mode=False):
     if options.get("volume") and not volumes:
         raise BackupError("volume %s does not exist in volume group %s" % (options["volume"], options["vg"]))
     entries, failures, changed = [], [], False
+    if options["format"] == "repository":
+        if not os.access(options["password_file"], os.R_OK):
+            raise BackupError("the password file %s cannot be read" % options["password_file"])
+        changed = backup_repository.ensure_repository(module, options["repository"], options["password_file"],
+                                                      check_mode)
     hooks = options.get("hook_results") or {}
     for lv in volumes:
         try:
@@ -307,16 +392,26 @@ def run_backups(module, options, check_mode=False):
         if outcome["failure"]:
             failures.append(outcome["failure"])
     removed = []
+    if options["format"] == "repository" and options["keep_policy"]:
+        for lv in volumes:
+            try:
+                removed.extend(backup_repository.forget(module, options["repository"], options["password_file"],
+                                                        lv["name"], options["keep_policy"], check_mode))
+            except (CommandError, BackupError) as error:
+                failures.append("retention of %s: %s" % (lv["name"], error))
+        changed = changed or bool(removed)
     if options.get("retention_days") is not None:
         removed = backup_retention.apply_retention(options["destination"], [lv["name"] for lv in volumes],
                                                    backup_common.utc_now(), options["retention_days"],
                                                    options["keep_min"], check_mode)
         changed = changed or bool(removed)
-    if os.path.isdir(options["destination"]):
-        total_size, used_percent = backup_report.destination_usage(options["destination"])
+    stored_in = options["repository"] if options["format"] == "repository" else options["destination"]
+    if os.path.isdir(stored_in):
+        total_size, used_percent = backup_report.destination_usage(stored_in)
     else:
         total_size, used_percent = 0, None
     report = dict(started_at=backup_common.iso(started), retention_days=options.get("retention_days"), keep_min=options["keep_min"],
+                  keep_policy=options["keep_policy"] or None,
                   volumes=entries, removed=removed, total_backups_size=total_size,
                   destination_used_percent=used_percent, total_seconds=round(time.monotonic() - clock, 1),
                   failed=len(failures))

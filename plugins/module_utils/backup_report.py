@@ -36,7 +36,10 @@ def destination_usage(path):
 
 def render_report(report):
     lines = ["novavolume backup report", "Started: %s" % report["started_at"]]
-    if report.get("retention_days") is None:
+    if report.get("keep_policy"):
+        lines.append("Retention: restic forget --prune keeping %s" % ", ".join(
+            "%s %s" % (name.replace("_", " "), value) for name, value in sorted(report["keep_policy"].items())))
+    elif report.get("retention_days") is None:
         lines.append("Retention: none (keep everything)")
     else:
         lines.append("Retention: %s days, at least %s good backup(s) per volume kept"
@@ -45,13 +48,17 @@ def render_report(report):
         line = "%s: %s, %.1f s" % (item["volume"], item["status"], item.get("duration_seconds") or 0.0)
         if item.get("archive"):
             line += ", %s (%s)" % (backup_common.human_size(item.get("archive_size")), item["archive"])
+        if item.get("snapshot_id"):
+            line += ", restic snapshot %s of the %s, %s added" % (
+                item["snapshot_id"][:8], item.get("content"), backup_common.human_size(item.get("data_added")))
         if item.get("msg") and item["status"] != "ok":
             line += " - %s" % item["msg"]
         if item.get("pre_hook"):
             line += " [pre-hook on %s: rc=%s]" % (item["pre_hook"].get("host"), item["pre_hook"].get("rc"))
         lines.append(line)
     for item in report.get("removed", []):
-        lines.append("Removed by retention: %s" % item["backup"])
+        lines.append("Removed by retention: %s" % (item.get("backup") or "restic snapshot %s of %s" % (
+            item["snapshot_id"][:8], item["volume"])))
     lines.append("Total backups size: %s" % backup_common.human_size(report["total_backups_size"]))
     used = report["destination_used_percent"]
     lines.append("Destination used: %s" % ("unknown (no destination yet)" if used is None else "%s%%" % used))

@@ -11,8 +11,13 @@ volume (sfdisk, then kpartx with a delimiter of our own), makes each archived fi
 mounts it, extracts the archive's `part<N>` (or `volume`) folder into it, unmounts and removes
 the maps. Partitions that were not archived (swap, unknown) are recreated in the table only.
 
-A finished restore tags the volume `novavolume.restored=<checksum>`: running the same restore
-again changes nothing.
+From a restic repository (format repository, see backup_repository): a snapshot of content
+files is restored the same way, with its layout.json as the layout and `restic restore
+--include` in place of tar; a snapshot of content image is streamed with `restic dump` onto the
+volume's block device, partition table and all.
+
+A finished restore tags the volume `novavolume.restored=<checksum or snapshot id>`: running the
+same restore again changes nothing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +28,7 @@ import os
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blockdev
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
@@ -59,6 +65,25 @@ def verify_archive(archive):
     if actual != digest:
         raise BackupError("checksum mismatch for %s: %s %s expected, %s found; the archive is damaged"
                           % (archive, algorithm, digest, actual))
+    return manifest
+
+
+def repository_manifest(module, options):
+    """The snapshot to restore (latest of source_volume, or the one given), described as an
+    archive's manifest is: volume, origin_size, layout (files), checksum = the snapshot's id.
+    Raises BackupError when there is none or it is not one volume_backup made."""
+    repository, password_file = options["repository"], options["password_file"]
+    snapshots = backup_repository.list_snapshots(module, repository, password_file, options["source_volume"])
+    chosen = backup_repository.select_snapshot(snapshots, options["source_volume"], options["snapshot"])
+    what = "snapshot %s" % chosen["short_id"]
+    if not chosen["size"]:
+        raise BackupError("%s has no size tag: not one volume_backup made; nothing was changed" % what)
+    manifest = dict(volume=chosen["volume"], origin_size=chosen["size"], checksum=chosen["id"],
+                    started_at=backup_repository.time_of(chosen), content=chosen["content"])
+    if chosen["content"] == "files":
+        document = backup_repository.read_layout(module, repository, password_file, chosen["id"])
+        manifest["layout"] = document.get("layout")
+        check_layout(manifest, what)
     return manifest
 
 
@@ -114,6 +139,9 @@ class Restore:
         self.device = "/dev/%s/%s" % (self.vg_name, self.name)
         self.mount_root = os.path.join(options["work_dir"], "restore-" + self.name)
         self.tag = RESTORED_TAG + manifest["checksum"]
+        self.restic = None
+        if options.get("repository"):
+            self.restic = backup_repository.restic_runner(module, options["repository"], options["password_file"])
         self.created = False
         self.maps = blockdev.PartitionMaps(module, self.device, blockdev.RESTORE_DELIMITER)
         self.mounts = blockdev.TemporaryMounts(module, self.mount_root)
@@ -191,11 +219,25 @@ class Restore:
             self.mounts.mount(fs["member"], fs["fstype"], device)
         if not pairs:
             return
+        members = [fs["member"] for fs, _device in pairs]
+        if self.restic is not None:
+            # only the members the layout names: layout.json and anything else stay out of the volume
+            self.restic.run("restore snapshot target include", restore=True, snapshot=self.manifest["checksum"],
+                            target=self.mount_root, include=["/" + member for member in members])
+            return
         # only the members the layout names: anything else in the archive stays out of the volume
         backup_archive.tar_extract_runner(self.module).run(
             "extract archive decompressor directory keep members", extract=True, archive=self.options["archive"],
             decompressor=backup_archive.decompressor_program(self.module, self.manifest["compression"]),
-            directory=self.mount_root, keep=True, members=[fs["member"] for fs, _device in pairs])
+            directory=self.mount_root, keep=True, members=members)
+
+    def write_image(self):
+        """A snapshot of content image: `restic dump` of the image straight onto the volume."""
+        argv = backup_repository.dump_argv(self.module.get_bin_path("restic", required=True),
+                                           self.options["repository"], self.options["password_file"],
+                                           self.manifest["checksum"],
+                                           "/" + backup_repository.image_name(self.manifest["volume"]))
+        backup_repository.run_streamed(argv, stdout_path=self.device)
 
     def cleanup(self, failed):
         leftovers = self.mounts.release()
@@ -221,7 +263,10 @@ class Restore:
                 self.create_volume()
             else:
                 self.forget_earlier_restores(target)
-            self.make_and_fill(self.lay_out())
+            if self.manifest.get("content") == "image":
+                self.write_image()
+            else:
+                self.make_and_fill(self.lay_out())
         except (CommandError, BackupError, OSError) as error:
             failure = error
         finally:
@@ -236,14 +281,21 @@ class Restore:
         if leftovers:
             what += "; clean-up incomplete: " + "; ".join(leftovers)
         error_class = backup_common.Terminated if isinstance(failure, backup_common.Terminated) else BackupError
-        error = error_class("restore of %s into %s failed: %s" % (self.options["archive"], self.lv, what))
+        error = error_class("restore of %s into %s failed: %s" % (restored_from(self.options, self.manifest), self.lv, what))
         error.command_error = failure if isinstance(failure, CommandError) else None
         raise error
 
 
+def restored_from(options, manifest):
+    """The archive's path, or `<repository>#<snapshot id>`."""
+    if options.get("archive"):
+        return options["archive"]
+    return "%s#%s" % (options["repository"], manifest["checksum"][:8])
+
+
 def volume_result(manifest, options, lv_size):
     return dict(name=options["name"], vg=options["vg"], path="/dev/%s/%s" % (options["vg"], options["name"]),
-                size=lv_size, restored_from=options["archive"], source_volume=manifest["volume"],
+                size=lv_size, restored_from=restored_from(options, manifest), source_volume=manifest["volume"],
                 backup_started_at=manifest.get("started_at"), checksum=manifest["checksum"],
                 filesystems=[dict((k, fs.get(k)) for k in ("member", "partition", "fstype", "label", "uuid"))
                              for fs in (manifest.get("layout") or {}).get("filesystems") or [] if fs.get("archived")])
@@ -251,7 +303,10 @@ def volume_result(manifest, options, lv_size):
 
 def restore(module, options, check_mode=False):
     """Verify, plan and (unless check_mode) restore. -> result dict for exit_json."""
-    manifest = verify_archive(options["archive"])
+    if options.get("archive"):
+        manifest = verify_archive(options["archive"])
+    else:
+        manifest = repository_manifest(module, options)
     # The volume restored into is read and written only under its locks: no attach, resize or
     # backup of it runs meanwhile, and two restores into one name cannot both create it.
     names = [locks.volume_lock(options["vg"], options["name"]), locks.backups_lock(options["vg"], options["name"])]

@@ -68,8 +68,10 @@ def main(argv):
     path = argv[1] if len(argv) > 1 else "/etc/novavolume/backup.json"
     with open(path) as handle:
         config = json.load(handle)
-    params = dict(volume=None, all=True, vg="nova-volumes", snapshot_size=None, grow_snapshot_at=None,
+    params = dict(volume=None, all=True, vg="nova-volumes", format="archive", repository=None, password_file=None,
+                  snapshot_size=None, grow_snapshot_at=None,
                   compression="gzip", checksum="sha1", excludes=[], retention_days=None, keep_min=1,
+                  keep_last=None, keep_daily=None, keep_weekly=None, keep_monthly=None,
                   report_file=None, work_dir="/run/novavolume-backup", hook_results={})
     params.update((key, value) for key, value in config.items() if key in params or key == "destination")
     try:

@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_restore
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_volume_backup import substitute
@@ -54,6 +55,12 @@ def test_volume_restore(case, tmp_path, monkeypatch):
         mapping.update({"@ARCHIVE@": str(archive), "@SHA@": digest})
     case = substitute(case, mapping)
     monkeypatch.setattr(backup_common, "utc_now", lambda: FIXED_NOW)
+    streamed = []
+    # `restic dump` of an image streams onto the volume: faked here, run for real in
+    # tests/unit/plugins/module_utils/test_backup_repository.py
+    monkeypatch.setattr(backup_repository, "run_streamed", lambda argv, stdout_path=None, **_kw: streamed.append(
+        dict(argv=argv, stdout_path=stdout_path)))
     check_case(volume_restore, case)
+    assert streamed == case.get("streamed", [])
     if work.exists():  # the mount folders are gone again
         assert not list(work.rglob("*")), sorted(map(str, work.rglob("*")))

@@ -96,14 +96,15 @@ class VolumeBackup:
                 self.lv["name"], ", ".join("%s=%s" % (fs["member"], fs["fstype"]) for fs in filesystems) or "none"))
         if not os.path.isdir(self.folder):
             os.makedirs(self.folder, 0o750)
-        names = backup_archive.free_backup_names(self.folder, self.lv["name"], self.started, self.options["compression"],
-                                  self.options["checksum"])
+        names = backup_archive.free_backup_names(self.folder, self.lv["name"], self.started,
+                                                 self.options["compression"], self.options["checksum"])
         tar = backup_archive.tar_create_argv(self.module.get_bin_path("tar", required=True), self.mount_root, members,
-                              self.options["excludes"])
+                                             self.options["excludes"])
         self.temp = os.path.join(self.folder, names["temp"])
-        result = backup_archive.stream_archive(tar, backup_archive.compressor_argv(self.module, self.options["compression"]), self.temp,
-                                self.options["checksum"], watch=self.snapshot.watch,
-                                watch_interval=self.options.get("watch_interval", 2.0))
+        compressor = backup_archive.compressor_argv(self.module, self.options["compression"])
+        result = backup_archive.stream_archive(tar, compressor, self.temp, self.options["checksum"],
+                                               watch=self.snapshot.watch,
+                                               watch_interval=self.options.get("watch_interval", 2.0))
         self.snapshot.watch()  # the last writes may have filled it after the last look: look once more
         return names, result
 

@@ -58,7 +58,6 @@ def tar_extract_runner(module):
     )
 
 
-
 def tar_create_argv(tar_binary, root, members, excludes):
     """tar of `members` (folders under `root`), each with the same anchored `excludes` (paths
     relative to each file system's root), numeric owners, sparse files kept sparse."""
@@ -95,7 +94,6 @@ def _tail(handle):
     handle.seek(0)
     lines = handle.read().decode("utf-8", "replace").strip().splitlines()
     return lines[-1] if lines else "no output"
-
 
 
 def stream_archive(producer_argv, compressor, temp_path, algorithm, watch=None, watch_interval=2.0):

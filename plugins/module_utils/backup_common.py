@@ -68,7 +68,6 @@ def human_size(size):
     return "%.1f TiB" % size  # not reached; keeps linters quiet about a missing return
 
 
-
 def write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -100,4 +99,3 @@ def write_file_atomic(path, text):
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise BackupError("the destination is full: writing %s failed" % path)
         raise BackupError("writing %s failed: %s" % (path, error))
-

@@ -18,7 +18,6 @@ def failed_entry(volume, msg=""):
     return dict(volume=volume, status="failed", archive=None, archive_size=None, duration_seconds=0.0, msg=msg)
 
 
-
 def destination_usage(path):
     """-> (total backups size in bytes under path, used % of its file system as df shows it)."""
     total = 0
@@ -49,7 +48,8 @@ def render_report(report):
         if item.get("archive"):
             line += ", %s (%s)" % (backup_common.human_size(item.get("archive_size")), item["archive"])
         if item.get("snapshot_id"):
-            line += ", restic snapshot %s of the %s, %s added" % (
+            # restic 0.14's data_added counts the new data before compression
+            line += ", restic snapshot %s of the %s, %s of new data" % (
                 item["snapshot_id"][:8], item.get("content"), backup_common.human_size(item.get("data_added")))
         if item.get("msg") and item["status"] != "ok":
             line += " - %s" % item["msg"]

@@ -307,7 +307,7 @@ def verify(module, repository, password_file, subset):
     reason (wrong password, no repository, locked) and names no damaged pack."""
     runner = restic_runner(module, repository, password_file)
     rc, out, err = runner.run("check_repository read_data_subset", check=False, check_repository=True,
-                             read_data_subset=subset)
+                              read_data_subset=subset)
     text = "%s\n%s" % (out or "", err or "")
     damaged = sorted(set(pack.lower() for pack in DAMAGED_PACK.findall(text)))
     if rc != 0 and not damaged:

@@ -68,4 +68,3 @@ def apply_retention(destination, volumes, now, retention_days, keep_min, check_m
                     backup_common.remove_quietly(path)
             removed.append(dict(volume=volume, backup=item["stem"], files=item["files"], good=item["good"]))
     return removed
-

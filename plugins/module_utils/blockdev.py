@@ -244,4 +244,3 @@ def sanitize_partition_dump(dump):
             line = line.split(" : ", 1)[1]
         lines.append(line)
     return "\n".join(lines).strip() + "\n"
-

@@ -116,7 +116,7 @@ def test_producer_failure_removes_temp(tmp_path):
     temp = tmp_path / ".t.partial"
     with pytest.raises(backup_common.BackupError, match=r"tar failed \(rc=2\)"):
         backup_archive.stream_archive(["tar", "--create", "--file=-", "--directory=%s" % tmp_path, "missing"],
-                              ["gzip", "-c"], str(temp), "sha1")
+                                      ["gzip", "-c"], str(temp), "sha1")
     assert not temp.exists()
 
 
@@ -124,7 +124,7 @@ def test_compressor_failure_removes_temp(tree, tmp_path):
     temp = tmp_path / ".t.partial"
     with pytest.raises(backup_common.BackupError, match="false failed"):
         backup_archive.stream_archive(["tar", "--create", "--file=-", "--directory=%s" % tree, "part1"],
-                              [shutil.which("false")], str(temp), "sha1")
+                                      [shutil.which("false")], str(temp), "sha1")
     assert not temp.exists()
 
 
@@ -158,7 +158,7 @@ def test_parse_kpartx_maps():
     out = ("add map nova--volumes-vol1--nvbknvbk2 (254:6): 0 100 linear 254:4 4096\n"
            "add map nova--volumes-vol1--nvbknvbk1 (254:5): 0 2048 linear 254:4 2048\n")
     assert blockdev.parse_kpartx_maps(out, "nvbk") == [("nova--volumes-vol1--nvbknvbk1", 1),
-                                                     ("nova--volumes-vol1--nvbknvbk2", 2)]
+                                                       ("nova--volumes-vol1--nvbknvbk2", 2)]
     assert blockdev.parse_kpartx_maps("", "nvbk") == []
 
 

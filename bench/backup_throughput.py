@@ -10,7 +10,7 @@
   gzip       volume_backup's pipeline: tar | pigz -p <cores>, sha1 computed in the same pass
   zstd       volume_backup's pipeline: tar | zstd -3 -T0, sha1 computed in the same pass
 
-The pipeline rows run module_utils/backup.py's own stream_archive (the code the module runs on
+The pipeline rows run module_utils/backup_archive.py's own stream_archive (the code the module runs on
 the controller) on the host: LVM, kpartx and the mount are not part of the throughput being
 measured, so no lab is needed. The data is generated once (mixed: random, text, repetitive
 binary, many small files) and kept in --data for later runs. Every method reads the data once
@@ -32,6 +32,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "collections"))
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup  # noqa: E402
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive  # noqa: E402
 
 MIB = 1024 * 1024
 WORDS = ("volume snapshot export attach detach controller compute initiator target portal lun "
@@ -93,10 +94,10 @@ def original(data, out):
 def pipeline(compression):
     def run(data, out):
         module = HostModule()
-        tar = backup.tar_create_argv(module.get_bin_path("tar", required=True), str(data.parent), [data.name],
+        tar = backup_archive.tar_create_argv(module.get_bin_path("tar", required=True), str(data.parent), [data.name],
                                      list(backup.DEFAULT_EXCLUDES))
         temp = out / (".bench-%s.partial" % compression)
-        result = backup.stream_archive(tar, backup.compressor_argv(module, compression), str(temp), "sha1")
+        result = backup_archive.stream_archive(tar, backup_archive.compressor_argv(module, compression), str(temp), "sha1")
         return result["size"], result["checksum"]
     return run
 

@@ -10,7 +10,7 @@ cd "$ROOT" || exit 2
 export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg" NOVALAB_NAME=bench
 mkdir -p artifacts/bench
 benches=("$@")
-((${#benches[@]})) || benches=(backup_throughput lab_boot lab_prepared volumes_drift attach_latency site_noop clone_snapshot)
+((${#benches[@]})) || benches=(backup_throughput backup_incremental lab_boot lab_prepared volumes_drift attach_latency site_noop clone_snapshot)
 
 failed=0
 lab_ready=""

@@ -11,12 +11,13 @@ PYTHON="${PYTHON:-python3}"
 
 # Debian packages the control node needs: venv/rsync/git for the tooling, everything the
 # UML lab uses on the host (kernel, image builder, namespaces, SSH through the namespace), and
-# the compressors that bench/backup_throughput.py measures volume_backup's pipeline with.
+# the compressors that bench/backup_throughput.py measures volume_backup's pipeline with, and
+# restic, which tests/unit runs for real against a repository in a temp folder.
 APT_PACKAGES=(
   python3 python3-venv python3-dev gcc git rsync make
   user-mode-linux mmdebstrap e2fsprogs iproute2 netcat-openbsd openssh-client
   uml-utilities procps util-linux ca-certificates shellcheck patchelf
-  pigz zstd
+  pigz zstd restic
 )
 
 # Where the lab's UML kernel comes from on a host that Debian 12's cannot serve (see

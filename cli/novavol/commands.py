@@ -402,6 +402,23 @@ def volume_backup(ctx):
                      "backed up %s" % what)
 
 
+def backup_verify(ctx):
+    """restic check of the backup repository; damage fails the run, its message names the damaged
+    packs and the backups (snapshot, volume, time) they touch."""
+    extravars = _optional(ctx.args, "read_data_subset", "repository")
+    result = check(ctx.runner.playbook("volume_backup_verify.yml", extravars, title="backup-verify"),
+                   "verifying the backup repository")
+    verified = [r.res for r in result.module_results("volume_backup_verify")]
+    if not verified:
+        raise no_controller(ctx, result)
+    found = verified[0]
+    payload = dict((key, found.get(key)) for key in ("ok", "read_data_subset", "damaged_packs", "affected_backups"))
+    if ctx.args.json:
+        ctx.emit(to_json(dict(payload, results=summary(result))))
+        return
+    ctx.note("the backup repository is sound (%s of its data read back)" % found.get("read_data_subset"))
+
+
 def volume_restore(ctx):
     if ctx.args.volume:
         volume = fetch_volume(ctx)
@@ -564,6 +581,13 @@ def _backup(parser):
                                               "/srv/backups/volumes)")
 
 
+def _backup_verify(parser):
+    parser.add_argument("--read-data-subset", dest="read_data_subset",
+                        help="how much data to read back: all, a percentage (10%%, the default) or n/t")
+    parser.add_argument("--repository", help="the restic repository on the controller (default: the playbook's, "
+                                             "/srv/backups/restic)")
+
+
 def _restore(parser):
     parser.add_argument("archive", metavar="ARCHIVE", help="backup archive on the controller (from volume-backup)")
     parser.add_argument("volume", metavar="VOLUME", nargs="?",
@@ -595,6 +619,8 @@ COMMANDS = (
     Command("snapshot-revert", "Put a detached volume back as it was in a snapshot (uses the snapshot up).",
             snapshot_revert, _snapshot_arg),
     Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
+    Command("backup-verify", "Verify the backup repository; name damaged data and the backups it touches.",
+            backup_verify, _backup_verify),
     Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",
             volume_restore, _restore),
     Command("diagnose", "Probe the attachments (of one volume or all) from their compute hosts.", diagnose,

@@ -11,8 +11,13 @@ volume (sfdisk, then kpartx with a delimiter of our own), makes each archived fi
 mounts it, extracts the archive's `part<N>` (or `volume`) folder into it, unmounts and removes
 the maps. Partitions that were not archived (swap, unknown) are recreated in the table only.
 
-A finished restore tags the volume `novavolume.restored=<checksum>`: running the same restore
-again changes nothing.
+From a restic repository (format repository, see backup_repository): a snapshot of content
+files is restored the same way, with its layout.json as the layout and `restic restore
+--include` in place of tar; a snapshot of content image is streamed with `restic dump` onto the
+volume's block device, partition table and all.
+
+A finished restore tags the volume `novavolume.restored=<checksum or snapshot id>`: running the
+same restore again changes nothing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,11 +26,14 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blockdev
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 
 RESTORED_TAG = "novavolume.restored="
@@ -38,25 +46,44 @@ def verify_archive(archive):
     """
     if not os.path.isfile(archive):
         raise BackupError("archive %s does not exist" % archive)
-    manifest = backup.read_manifest(backup.manifest_path_for(archive))
+    manifest = backup_archive.read_manifest(backup_archive.manifest_path_for(archive))
     if manifest.get("archive") != os.path.basename(archive):
         raise BackupError("the manifest beside %s describes another archive (%s)" % (archive, manifest.get("archive")))
     algorithm = manifest.get("checksum_algorithm")
-    if algorithm not in backup.CHECKSUM_ALGORITHMS:
+    if algorithm not in backup_archive.CHECKSUM_ALGORITHMS:
         raise BackupError("the manifest of %s names an unknown checksum algorithm %r" % (archive, algorithm))
     checksum_file = os.path.join(os.path.dirname(archive), manifest.get("checksum_file") or "")
     try:
         with open(checksum_file) as handle:
-            digest, name = backup.parse_checksum_file(handle.read())
+            digest, name = backup_archive.parse_checksum_file(handle.read())
     except OSError as error:
         raise BackupError("cannot read the checksum file of %s: %s" % (archive, error))
     if digest != manifest.get("checksum") or name != os.path.basename(archive):
         raise BackupError("the checksum file %s and the manifest of %s disagree" % (checksum_file, archive))
     check_layout(manifest, archive)
-    actual = backup.hash_file(archive, algorithm)
+    actual = backup_archive.hash_file(archive, algorithm)
     if actual != digest:
         raise BackupError("checksum mismatch for %s: %s %s expected, %s found; the archive is damaged"
                           % (archive, algorithm, digest, actual))
+    return manifest
+
+
+def repository_manifest(module, options):
+    """The snapshot to restore (latest of source_volume, or the one given), described as an
+    archive's manifest is: volume, origin_size, layout (files), checksum = the snapshot's id.
+    Raises BackupError when there is none or it is not one volume_backup made."""
+    repository, password_file = options["repository"], options["password_file"]
+    snapshots = backup_repository.list_snapshots(module, repository, password_file, options["source_volume"])
+    chosen = backup_repository.select_snapshot(snapshots, options["source_volume"], options["snapshot"])
+    what = "snapshot %s" % chosen["short_id"]
+    if not chosen["size"]:
+        raise BackupError("%s has no size tag: not one volume_backup made; nothing was changed" % what)
+    manifest = dict(volume=chosen["volume"], origin_size=chosen["size"], checksum=chosen["id"],
+                    started_at=backup_repository.time_of(chosen), content=chosen["content"])
+    if chosen["content"] == "files":
+        document = backup_repository.read_layout(module, repository, password_file, chosen["id"])
+        manifest["layout"] = document.get("layout")
+        check_layout(manifest, what)
     return manifest
 
 
@@ -84,17 +111,17 @@ def check_layout(manifest, archive):
     members = [fs.get("member") for fs in archived]
     for fs in archived:
         member = fs.get("member")
-        if not isinstance(member, str) or not backup.MEMBER_PATTERN.match(member):
+        if not isinstance(member, str) or not blockdev.MEMBER_PATTERN.match(member):
             refuse("member %r is not volume or part<N>" % (member,))
-        if fs.get("fstype") not in backup.SUPPORTED_FILESYSTEMS:
+        if fs.get("fstype") not in blockdev.SUPPORTED_FILESYSTEMS:
             refuse("member %s has file system %r, not one of %s"
-                   % (member, fs.get("fstype"), ", ".join(backup.SUPPORTED_FILESYSTEMS)))
+                   % (member, fs.get("fstype"), ", ".join(blockdev.SUPPORTED_FILESYSTEMS)))
         partition = fs.get("partition")
         if table:
             numbered = isinstance(partition, int) and not isinstance(partition, bool)
             if not numbered or member != "part%d" % partition:
                 refuse("member %s does not match its partition %r" % (member, partition))
-        elif member != backup.WHOLE_VOLUME_MEMBER:
+        elif member != blockdev.WHOLE_VOLUME_MEMBER:
             refuse("member %s without a partition table" % member)
     if len(set(members)) != len(members):
         refuse("a member is named twice")
@@ -112,10 +139,12 @@ class Restore:
         self.device = "/dev/%s/%s" % (self.vg_name, self.name)
         self.mount_root = os.path.join(options["work_dir"], "restore-" + self.name)
         self.tag = RESTORED_TAG + manifest["checksum"]
+        self.restic = None
+        if options.get("repository"):
+            self.restic = backup_repository.restic_runner(module, options["repository"], options["password_file"])
         self.created = False
-        self.mapped = []
-        self.maps_interrupted = False  # stopped while kpartx made the maps: their names are unknown
-        self.mounts = backup.TemporaryMounts(module, self.mount_root)
+        self.maps = blockdev.PartitionMaps(module, self.device, blockdev.RESTORE_DELIMITER)
+        self.mounts = blockdev.TemporaryMounts(module, self.mount_root)
 
     def plan(self, vg, lvs):
         """-> (action, target lv or None): 'done' (already restored), 'create' or 'overwrite'.
@@ -139,23 +168,23 @@ class Restore:
                 raise BackupError("%s is a snapshot; restore into a volume" % self.name)
             if target["size"] < needed:
                 raise BackupError("volume %s (%s) is smaller than the backed-up volume (%s)"
-                                  % (self.name, backup.human_size(target["size"]), backup.human_size(needed)))
+                                  % (self.name, backup_common.human_size(target["size"]), backup_common.human_size(needed)))
             return "overwrite", target
         size = lvm.round_up_to_extent(max(self.options.get("size") or needed, needed), vg.get("extent_size"))
         if (vg.get("free") or 0) < size:
             raise BackupError("not enough free space in volume group %s for a %s volume: it has %s free"
-                              % (self.vg_name, backup.human_size(size), backup.human_size(vg.get("free"))))
+                              % (self.vg_name, backup_common.human_size(size), backup_common.human_size(vg.get("free"))))
         self.size = size
         return "create", None
 
     def create_volume(self):
         meta = dict(display_name=self.options.get("display_name") or "restore of %s" % self.manifest["volume"],
-                    created_at=backup.iso(backup.utc_now()))
+                    created_at=backup_common.iso(backup_common.utc_now()))
         try:
             lvm.lvcreate_runner(self.module).run("yes wipe size_bytes name tags vg", yes=True, wipe=True,
                                                  size_bytes=self.size, name=self.name, tags=volume_meta.encode(meta),
                                                  vg=self.vg_name)
-        except backup.Terminated:
+        except backup_common.Terminated:
             # Stopped while lvcreate ran: lvcreate goes on by itself and may still make the volume
             # (lvs waits for it, on the volume group's lock); the clean-up removes it then.
             self.created = any(lv["name"] == self.name for lv in lvm.read_lvs(self.module, self.vg_name))
@@ -168,18 +197,10 @@ class Restore:
         filesystems = [fs for fs in layout.get("filesystems") or [] if fs.get("archived")]
         if not layout.get("partition_table"):
             return [(fs, self.device) for fs in filesystems]
-        backup.sfdisk_runner(self.module).run(
-            "wipe quiet no_reread device", data=backup.sanitize_partition_dump(layout["partition_table"]),
+        blockdev.sfdisk_runner(self.module).run(
+            "wipe quiet no_reread device", data=blockdev.sanitize_partition_dump(layout["partition_table"]),
             wipe="always", quiet=True, no_reread=True, device=self.device)
-        try:
-            _rc, out, _err = backup.kpartx_runner(self.module).run(
-                "add verbose delimiter device", add=True, verbose=True, delimiter=backup.RESTORE_DELIMITER,
-                device=self.device)
-        except backup.Terminated:
-            self.maps_interrupted = True  # as with lvcreate: the maps kpartx still makes go too
-            raise
-        maps = dict((number, name) for name, number in backup.parse_kpartx_maps(out, backup.RESTORE_DELIMITER))
-        self.mapped = [maps[number] for number in sorted(maps)]
+        maps = dict((number, name) for name, number in self.maps.add())
         pairs = []
         for fs in filesystems:
             if fs.get("partition") not in maps:
@@ -190,25 +211,37 @@ class Restore:
 
     def make_and_fill(self, pairs):
         for fs, device in pairs:
-            if fs["fstype"] not in backup.SUPPORTED_FILESYSTEMS:
+            if fs["fstype"] not in blockdev.SUPPORTED_FILESYSTEMS:
                 raise BackupError("cannot recreate a %s file system" % fs["fstype"])
-            backup.mkfs_runner(self.module, fs["fstype"]).run(
+            blockdev.mkfs_runner(self.module, fs["fstype"]).run(
                 "force label uuid device", force=True, label=fs.get("label") or None,
                 uuid=fs.get("uuid") if self.options["keep_uuids"] else None, device=device)
             self.mounts.mount(fs["member"], fs["fstype"], device)
         if not pairs:
             return
+        members = [fs["member"] for fs, _device in pairs]
+        if self.restic is not None:
+            # only the members the layout names: layout.json and anything else stay out of the volume
+            self.restic.run("restore snapshot target include", restore=True, snapshot=self.manifest["checksum"],
+                            target=self.mount_root, include=["/" + member for member in members])
+            return
         # only the members the layout names: anything else in the archive stays out of the volume
-        backup.tar_extract_runner(self.module).run(
+        backup_archive.tar_extract_runner(self.module).run(
             "extract archive decompressor directory keep members", extract=True, archive=self.options["archive"],
-            decompressor=backup.decompressor_program(self.module, self.manifest["compression"]),
-            directory=self.mount_root, keep=True, members=[fs["member"] for fs, _device in pairs])
+            decompressor=backup_archive.decompressor_program(self.module, self.manifest["compression"]),
+            directory=self.mount_root, keep=True, members=members)
+
+    def write_image(self):
+        """A snapshot of content image: `restic dump` of the image straight onto the volume."""
+        argv = backup_repository.dump_argv(self.module.get_bin_path("restic", required=True),
+                                           self.options["repository"], self.options["password_file"],
+                                           self.manifest["checksum"],
+                                           "/" + backup_repository.image_name(self.manifest["volume"]))
+        backup_repository.run_streamed(argv, stdout_path=self.device)
 
     def cleanup(self, failed):
         leftovers = self.mounts.release()
-        if self.mapped or self.maps_interrupted:
-            leftovers.extend(backup.remove_partition_maps(self.module, self.device, backup.RESTORE_DELIMITER,
-                                                          self.mapped))
+        leftovers.extend(self.maps.remove())
         if failed and self.created:
             try:
                 lvm.lvremove_runner(self.module).run("force lv", force=True, lv=self.lv)
@@ -230,7 +263,10 @@ class Restore:
                 self.create_volume()
             else:
                 self.forget_earlier_restores(target)
-            self.make_and_fill(self.lay_out())
+            if self.manifest.get("content") == "image":
+                self.write_image()
+            else:
+                self.make_and_fill(self.lay_out())
         except (CommandError, BackupError, OSError) as error:
             failure = error
         finally:
@@ -244,15 +280,22 @@ class Restore:
             what += " (volume %s was overwritten and is incomplete)" % self.name
         if leftovers:
             what += "; clean-up incomplete: " + "; ".join(leftovers)
-        error_class = backup.Terminated if isinstance(failure, backup.Terminated) else BackupError
-        error = error_class("restore of %s into %s failed: %s" % (self.options["archive"], self.lv, what))
+        error_class = backup_common.Terminated if isinstance(failure, backup_common.Terminated) else BackupError
+        error = error_class("restore of %s into %s failed: %s" % (restored_from(self.options, self.manifest), self.lv, what))
         error.command_error = failure if isinstance(failure, CommandError) else None
         raise error
 
 
+def restored_from(options, manifest):
+    """The archive's path, or `<repository>#<snapshot id>`."""
+    if options.get("archive"):
+        return options["archive"]
+    return "%s#%s" % (options["repository"], manifest["checksum"][:8])
+
+
 def volume_result(manifest, options, lv_size):
     return dict(name=options["name"], vg=options["vg"], path="/dev/%s/%s" % (options["vg"], options["name"]),
-                size=lv_size, restored_from=options["archive"], source_volume=manifest["volume"],
+                size=lv_size, restored_from=restored_from(options, manifest), source_volume=manifest["volume"],
                 backup_started_at=manifest.get("started_at"), checksum=manifest["checksum"],
                 filesystems=[dict((k, fs.get(k)) for k in ("member", "partition", "fstype", "label", "uuid"))
                              for fs in (manifest.get("layout") or {}).get("filesystems") or [] if fs.get("archived")])
@@ -260,7 +303,10 @@ def volume_result(manifest, options, lv_size):
 
 def restore(module, options, check_mode=False):
     """Verify, plan and (unless check_mode) restore. -> result dict for exit_json."""
-    manifest = verify_archive(options["archive"])
+    if options.get("archive"):
+        manifest = verify_archive(options["archive"])
+    else:
+        manifest = repository_manifest(module, options)
     # The volume restored into is read and written only under its locks: no attach, resize or
     # backup of it runs meanwhile, and two restores into one name cannot both create it.
     names = [locks.volume_lock(options["vg"], options["name"]), locks.backups_lock(options["vg"], options["name"])]

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: volume_restore
-short_description: Restore a volume_backup archive into a new or a detached volume
+short_description: Restore a volume_backup archive or repository snapshot into a new or a detached volume
 description:
   - Runs on the controller. Reads the manifest beside the archive, checks that the checksum file
     and the manifest agree and that the archive's checksum matches, before anything is created.
@@ -24,6 +24,11 @@ description:
     failed restore into an existing volume leaves that volume incomplete, and says so.
   - A finished restore tags the volume C(novavolume.restored=<checksum>); the same restore run
     again reports no change.
+  - From a restic repository (I(repository), I(password_file), I(source_volume)), the latest
+    backup of I(source_volume), or the one I(snapshot) names. A backup of content C(files) is
+    restored as an archive is, from its C(layout.json), with C(restic restore); a backup of content
+    C(image) is streamed with C(restic dump) onto the volume, partition table and all. The volume
+    is then tagged C(novavolume.restored=<snapshot id>).
   - Attaching the restored volume to an instance is M(novavolume.lvm_iscsi.target_export)'s and
     M(novavolume.lvm_iscsi.iscsi_session)'s job (see C(playbooks/volume_attach.yml)).
 version_added: "0.1.0"
@@ -34,9 +39,23 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.volume_group
 options:
   archive:
-    description: Absolute path of the archive (C(.tar.gz) or C(.tar.zst)) written by M(novavolume.lvm_iscsi.volume_backup).
+    description:
+      - Absolute path of the archive (C(.tar.gz) or C(.tar.zst)) written by M(novavolume.lvm_iscsi.volume_backup).
+      - Give either I(archive) or I(repository).
     type: path
-    required: true
+  repository:
+    description: Absolute path of the restic repository volume_backup wrote with I(format=repository).
+    type: path
+  password_file:
+    description: The repository's password file. Required with I(repository).
+    type: path
+  source_volume:
+    description: The volume whose backup is restored from I(repository). Required with I(repository).
+    type: str
+  snapshot:
+    description: C(latest), or the id (or its unique beginning) of one of I(source_volume)'s backups.
+    type: str
+    default: latest
   name:
     description: The volume (LV) to restore into.
     type: str
@@ -65,9 +84,9 @@ options:
     type: path
     default: /run/novavolume-backup
 notes:
-  - Check mode verifies the archive and reports what would be done.
+  - Check mode verifies the archive (or finds the snapshot and reads its layout) and reports what would be done.
   - Supports diff mode (whether the volume exists and holds this restore).
-requirements: [lvm2, kpartx, tar, pigz or gzip, zstd (for zstd archives), util-linux (sfdisk, mount), e2fsprogs/xfsprogs]
+requirements: [lvm2, kpartx, tar, pigz or gzip, zstd (for zstd archives), util-linux (sfdisk, mount), e2fsprogs/xfsprogs, restic (for a repository)]
 """
 
 EXAMPLES = r"""
@@ -82,6 +101,13 @@ EXAMPLES = r"""
     archive: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz
     name: volume-1
     force: true
+
+- name: Restore the latest backup of volume-2 from the restic repository
+  novavolume.lvm_iscsi.volume_restore:
+    repository: /srv/backups/restic
+    password_file: /etc/novavolume/restic-password
+    source_volume: volume-2
+    name: volume-2-restored
 """
 
 RETURN = r"""
@@ -103,10 +129,11 @@ volume:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup import BackupError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
@@ -115,7 +142,11 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
             ["volume_group", "locking"],
-            archive=dict(type="path", required=True),
+            archive=dict(type="path"),
+            repository=dict(type="path"),
+            password_file=dict(type="path", no_log=False),
+            source_volume=dict(type="str"),
+            snapshot=dict(type="str", default="latest"),
             name=dict(type="str", required=True),
             size=dict(type="str"),
             force=dict(type="bool", default=False),
@@ -123,12 +154,20 @@ def main():
             display_name=dict(type="str"),
             work_dir=dict(type="path", default="/run/novavolume-backup"),
         ),
+        required_one_of=[("archive", "repository")],
+        mutually_exclusive=[("archive", "repository")],
+        required_by=dict(repository=("password_file", "source_volume")),
         supports_check_mode=True,
     )
     params = module.params
     try:
         options = dict(
-            archive=validation.absolute_path(params["archive"], "archive"),
+            archive=validation.absolute_path(params["archive"], "archive") if params["archive"] else None,
+            repository=validation.absolute_path(params["repository"], "repository") if params["repository"] else None,
+            password_file=validation.absolute_path(params["password_file"], "password_file")
+            if params["password_file"] else None,
+            source_volume=validation.volume_name(params["source_volume"]) if params["source_volume"] else None,
+            snapshot=backup_repository.snapshot_choice(params["snapshot"]),
             name=validation.volume_name(params["name"]),
             vg=validation.vg_name(params["vg"]),
             size=validation.size_bytes(params["size"]) if params["size"] else None,
@@ -142,7 +181,7 @@ def main():
         module.fail_json(msg=str(error))
     # A stopped timer or a cancelled job: clean up what this run made, then report.
     try:
-        with backup.stop_cleanly_on_signals():
+        with backup_common.stop_cleanly_on_signals():
             result = backup_restore.restore(module, options, check_mode=module.check_mode)
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())

@@ -307,6 +307,26 @@ def main():
 main()
 ''' % UNITS_DOWN_ENV
 
+VOLUME_BACKUP_VERIFY = _MODULE_HEAD + '''
+
+# The repository is sound unless the fake state (the volumes file) has a volume named "damaged".
+def main():
+    module = AnsibleModule(dict(repository=dict(type="str"), password_file=dict(type="str", no_log=False),
+                                read_data_subset=dict(type="str", default="10%")))
+    subset = "100%" if module.params["read_data_subset"] == "all" else module.params["read_data_subset"]
+    if "damaged" not in load():
+        module.exit_json(changed=False, ok=True, read_data_subset=subset, damaged_packs=[], affected_backups=[])
+    pack = "66e0f72cbc89ec258df7078f8dee5cb1c677ce01c84b30f8903fadb3fefc91e3"
+    backup = dict(snapshot_id="4566b95e" + "0" * 56, short_id="4566b95e", volume="volume-00000001",
+                  content="image", time="2026-11-24T21:00:00Z", files=["/volume-00000001.img"])
+    module.fail_json(msg="the repository /srv/backups/restic has 1 damaged pack(s); they touch 4566b95e of "
+                         "volume-00000001 (2026-11-24T21:00:00Z)", ok=False, read_data_subset=subset,
+                     damaged_packs=[pack], affected_backups=[backup])
+
+
+main()
+'''
+
 
 # The real playbooks' first step on a volume named by the user, with what each refuses.
 _RESOLVE = """\
@@ -402,6 +422,13 @@ PLAYBOOKS = {
           ansible.builtin.debug:
             msg: "{{ backup_result.report_text.splitlines() }}"
         """, refuse="{}"),
+    "volume_backup_verify.yml": _play("Verify the backup repository", "controller", """\
+        - name: Check the repository
+          novavolume.lvm_iscsi.volume_backup_verify:
+            repository: "{{ repository | default('/srv/backups/restic') }}"
+            password_file: /etc/novavolume/restic-password
+            read_data_subset: "{{ read_data_subset | default('10%') }}"
+        """),
     "volume_restore.yml": _play("Restore a volume from a backup", "controller", """\
         - name: Restore {{ archive }} into {{ name }}
           novavolume.lvm_iscsi.volume:
@@ -458,7 +485,7 @@ def build(root):
                      "retry_files_enabled = False\ninterpreter_python = auto_silent\n")
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
                          ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT),
-                         ("host_state.py", HOST_STATE)):
+                         ("host_state.py", HOST_STATE), ("volume_backup_verify.py", VOLUME_BACKUP_VERIFY)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

@@ -104,6 +104,12 @@ def main():
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
         save("list_mixed", runner.module("volume_info", {}))
+        save("backup_verify_ok", runner.playbook("volume_backup_verify.yml", dict(read_data_subset="all")))
+        with open(state, "w") as handle:
+            json.dump(dict(MIXED, damaged=MIXED["backups"]), handle)
+        save("backup_verify_damaged", runner.playbook("volume_backup_verify.yml", {}))
+        with open(state, "w") as handle:
+            json.dump(MIXED, handle)
         save("reference_web_data", runner.module("volume_info", dict(reference="web data")))
         save("reference_unknown", runner.module("volume_info", dict(reference="99")))
         save("delete_ambiguous", runner.playbook("volume_delete.yml", dict(volume_reference="scratch", force=False)))

@@ -179,6 +179,24 @@ def test_backup_all_reads_nothing_first_and_prints_the_report(cli):
     assert "  OK   /srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz" in run.stdout
 
 
+def test_backup_verify_of_a_sound_repository(cli):
+    run = cli(["backup-verify", "--read-data-subset", "all", "--json"],
+              [("playbook", "volume_backup_verify.yml", "backup_verify_ok")])
+    assert run.code == 0
+    assert run.calls == [("playbook", "volume_backup_verify.yml", dict(read_data_subset="all"))]
+    out = run.json()
+    assert (out["ok"], out["read_data_subset"], out["damaged_packs"], out["affected_backups"]) == (True, "100%", [], [])
+
+
+def test_backup_verify_that_finds_damage_names_it_and_the_backups_it_touches(cli):
+    run = cli(["backup-verify"], [("playbook", "volume_backup_verify.yml", "backup_verify_damaged")])
+    assert run.calls == [("playbook", "volume_backup_verify.yml", {})]
+    assert run.code == 1
+    assert ("ERROR: verifying the backup repository failed: controller1: Check the repository: the repository "
+            "/srv/backups/restic has 1 damaged pack(s); "
+            "they touch 4566b95e of volume-00000001 (2026-11-24T21:00:00Z)") in run.stderr
+
+
 def test_diagnose_without_volume_reads_nothing_first(cli):
     run = cli(["diagnose"], [("playbook", "troubleshoot.yml", "diagnose")])
     assert run.code == 0

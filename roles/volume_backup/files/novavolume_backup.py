@@ -4,8 +4,9 @@
 """Nightly backup of every volume, run by novavolume-backup.service (roles/volume_backup).
 
 The controller has no Ansible of its own, so this script runs the volume_backup module's code
-directly: the role builds it, with the collection's module_utils it imports (backup.py,
-locks.py, lvm.py, runner.py, validation.py, volume_meta.py), into one executable zip archive
+directly: the role builds it, with the collection's module_utils it imports (backup.py and
+the files it is split into, locks.py, lvm.py, runner.py, validation.py, volume_meta.py; the list
+is the role's __volume_backup_utils), into one executable zip archive
 (files/build_zipapp.py; this file is its __main__.py), and this script hands them a small
 stand-in for AnsibleModule. Validation, snapshot handling, the archive pipeline, retention and
 the report are the module's, unchanged.
@@ -25,6 +26,7 @@ from email.message import EmailMessage
 
 # Imported from the zip archive this script runs as (sys.path[0]).
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
@@ -45,7 +47,7 @@ class Runner:
     def get_bin_path(self, name, required=False, opt_dirs=None):
         path = shutil.which(name, path=SEARCH_PATH)
         if required and not path:
-            raise backup.BackupError("%s is not installed" % name)
+            raise backup_common.BackupError("%s is not installed" % name)
         return path
 
     def warn(self, text):
@@ -66,16 +68,18 @@ def main(argv):
     path = argv[1] if len(argv) > 1 else "/etc/novavolume/backup.json"
     with open(path) as handle:
         config = json.load(handle)
-    params = dict(volume=None, all=True, vg="nova-volumes", snapshot_size=None, grow_snapshot_at=None,
+    params = dict(volume=None, all=True, vg="nova-volumes", format="archive", repository=None, password_file=None,
+                  snapshot_size=None, grow_snapshot_at=None,
                   compression="gzip", checksum="sha1", excludes=[], retention_days=None, keep_min=1,
+                  keep_last=None, keep_daily=None, keep_weekly=None, keep_monthly=None,
                   report_file=None, work_dir="/run/novavolume-backup", hook_results={})
     params.update((key, value) for key, value in config.items() if key in params or key == "destination")
     try:
         options = backup.options_from_params(params)
         # systemctl stop (a stopped timer, a shutdown) sends SIGTERM: clean up, then report.
-        with backup.stop_cleanly_on_signals():
+        with backup_common.stop_cleanly_on_signals():
             result, failures = backup.run_backups(Runner(), options)
-    except (ValidationError, backup.BackupError, CommandError) as error:
+    except (ValidationError, backup_common.BackupError, CommandError) as error:
         result, failures = dict(report_text="novavolume backup failed: %s\n" % error), [str(error)]
     sys.stdout.write(result["report_text"])
     for failure in failures:

@@ -6,7 +6,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
 
@@ -86,9 +86,9 @@ def test_a_stop_signal_while_a_command_runs_reaches_the_caller_through_a_real_an
         module = basic.AnsibleModule(argument_spec={})
     runner = CommandRunner(module, "sleep", dict(seconds=fmt.positional()))
     stopper = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
-    with backup.stop_cleanly_on_signals():
+    with backup_common.stop_cleanly_on_signals():
         stopper.start()
-        with pytest.raises(backup.Terminated, match="stopped by SIGTERM"):
+        with pytest.raises(backup_common.Terminated, match="stopped by SIGTERM"):
             runner.run("seconds", seconds=3)
     stopper.join()
 

@@ -13,7 +13,9 @@ import pathlib
 
 import pytest
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_backup
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
 
@@ -43,7 +45,7 @@ def fake_pipeline(spec, seen):
             for _call_number in range(spec.get("watch_calls", 0)):
                 watch()
             if spec.get("fail"):
-                raise backup.BackupError(spec["fail"])
+                raise backup_common.BackupError(spec["fail"])
         except Exception:
             os.unlink(temp_path)
             raise
@@ -52,13 +54,31 @@ def fake_pipeline(spec, seen):
     return stream_archive
 
 
+def fake_restic(spec, seen):
+    """restic backup (format repository) as run_streamed runs it: records what it was given and
+    the layout.json beside the mounts at that moment, calls the watch, prints the summary."""
+    def run_streamed(argv, stdin_path=None, stdout_path=None, cwd=None, watch=None, watch_interval=2.0):
+        layout = os.path.join(cwd, backup_repository.LAYOUT_FILE) if cwd else None
+        seen.update(restic=argv, stdin_path=stdin_path, cwd=cwd,
+                    layout=json.loads(open(layout).read()) if layout and os.path.exists(layout) else None)
+        for _call_number in range(spec.get("watch_calls", 0)):
+            watch()
+        if spec.get("fail"):
+            raise backup_common.BackupError(spec["fail"])
+        return '{"message_type":"summary","data_added":1234,"total_bytes_processed":5678,"snapshot_id":"abcd1234"}\n'
+
+    return run_streamed
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_volume_backup(case, tmp_path, monkeypatch):
     dest, work = tmp_path / "dest", tmp_path / "work"
-    case = substitute(case, {"@DEST@": str(dest), "@WORK@": str(work)})
+    case = substitute(case, {"@DEST@": str(dest), "@WORK@": str(work), "@PW@": str(tmp_path / "password")})
     seen = {}
-    monkeypatch.setattr(backup, "stream_archive", fake_pipeline(case.get("pipeline") or {}, seen))
-    monkeypatch.setattr(backup, "utc_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(backup_archive, "stream_archive", fake_pipeline(case.get("pipeline") or {}, seen))
+    monkeypatch.setattr(backup_common, "utc_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(backup_repository, "run_streamed", fake_restic(case.get("restic") or {}, seen))
+    (tmp_path / "password").write_text("secret\n")
     for name, content in (case.get("existing") or {}).items():  # what earlier runs left there
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         (dest / name).write_text(content)
@@ -68,6 +88,17 @@ def test_volume_backup(case, tmp_path, monkeypatch):
     if "statuses" in case:
         assert dict((entry["volume"], entry["status"]) for entry in result["report"]["volumes"]) == case["statuses"]
 
+    if "entries" in case:
+        assert len(result["report"]["volumes"]) == len(case["entries"])
+        for number, expected in enumerate(case["entries"]):
+            assert_subset(expected, result["report"]["volumes"][number], "report.volumes[%d]" % number)
+    if "report_contains" in case:
+        assert case["report_contains"] in result["report_text"], result["report_text"]
+    restic = case.get("restic") or {}
+    if "argv" in restic:
+        assert seen["restic"] == restic["argv"], seen["restic"]
+        assert (seen["stdin_path"], seen["cwd"]) == (restic.get("stdin_path"), restic.get("cwd"))
+        assert_subset(restic.get("layout"), seen["layout"], "layout.json")
     spec = case.get("pipeline") or {}
     if "tar_members" in spec:
         assert seen["producer"][-len(spec["tar_members"]) - 1:] == ["--"] + spec["tar_members"]
@@ -92,4 +123,4 @@ def test_volume_backup(case, tmp_path, monkeypatch):
         manifest = json.loads(next(dest.rglob("*.json")).read_text())
         assert_subset(case["manifest"], manifest, "manifest")
         assert manifest["started_at"] == "2026-11-24T21:00:00Z"
-        assert manifest["tool_version"] == backup.TOOL_VERSION
+        assert manifest["tool_version"] == backup_archive.TOOL_VERSION

@@ -9,7 +9,9 @@ import subprocess
 
 import pytest
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_restore
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_volume_backup import substitute
@@ -26,14 +28,14 @@ def write_backup(folder, layout, corrupt, manifest_layout=None):
         if filesystem["archived"]:
             (source / filesystem["member"] / "data").mkdir(parents=True)
             (source / filesystem["member"] / "data" / "file.txt").write_text("content\n")
-    names = backup.backup_names("vol1", FIXED_NOW, "gzip", "sha1")
+    names = backup_archive.backup_names("vol1", FIXED_NOW, "gzip", "sha1")
     archive = folder / names["archive"]
     members = [fs["member"] for fs in layout["filesystems"] if fs["archived"]]
     subprocess.run(["tar", "czf", str(archive), "-C", str(source)] + members, check=True)
     digest = hashlib.sha1(archive.read_bytes()).hexdigest()
-    (folder / names["checksum"]).write_text(backup.checksum_line(digest, names["archive"]))
+    (folder / names["checksum"]).write_text(backup_archive.checksum_line(digest, names["archive"]))
     (folder / names["manifest"]).write_text(json.dumps(dict(
-        format=1, volume="vol1", vg="nova-volumes", started_at=backup.iso(FIXED_NOW), origin_size=1073741824,
+        format=1, volume="vol1", vg="nova-volumes", started_at=backup_common.iso(FIXED_NOW), origin_size=1073741824,
         archive=names["archive"], archive_size=archive.stat().st_size, compression="gzip",
         checksum_algorithm="sha1", checksum=digest, checksum_file=names["checksum"],
         layout=layout if manifest_layout is None else manifest_layout)))
@@ -52,7 +54,13 @@ def test_volume_restore(case, tmp_path, monkeypatch):
         archive, digest = write_backup(tmp_path, case["layout"], case.get("corrupt"), case.get("manifest_layout"))
         mapping.update({"@ARCHIVE@": str(archive), "@SHA@": digest})
     case = substitute(case, mapping)
-    monkeypatch.setattr(backup, "utc_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(backup_common, "utc_now", lambda: FIXED_NOW)
+    streamed = []
+    # `restic dump` of an image streams onto the volume: faked here, run for real in
+    # tests/unit/plugins/module_utils/test_backup_repository.py
+    monkeypatch.setattr(backup_repository, "run_streamed", lambda argv, stdout_path=None, **_kw: streamed.append(
+        dict(argv=argv, stdout_path=stdout_path)))
     check_case(volume_restore, case)
+    assert streamed == case.get("streamed", [])
     if work.exists():  # the mount folders are gone again
         assert not list(work.rglob("*")), sorted(map(str, work.rglob("*")))

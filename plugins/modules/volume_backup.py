@@ -191,14 +191,22 @@ EXAMPLES = r"""
 
 RETURN = r"""
 backups:
-  description: The volumes backed up, with archive path, size and checksum.
+  description:
+    - The volumes backed up. With O(format=archive), each with its archive path, size and checksum.
+    - With O(format=repository), each with the restic snapshot made (C(snapshot_id)), what went in
+      (C(content), V(files) or V(image)), the new data restic stored for it (C(data_added), in
+      bytes, before compression), the bytes it read (C(bytes_read)) and the file systems found.
   returned: always
   type: list
   elements: dict
   sample: [{volume: volume-1, status: ok, archive: /srv/backups/volume-1/volume-1_20261124T210000Z.tar.gz,
-            archive_size: 1048576, checksum: "3f786850e387550fdab836ed7e6dc881de23001b", duration_seconds: 3.2}]
+            archive_size: 1048576, checksum: "3f786850e387550fdab836ed7e6dc881de23001b", duration_seconds: 3.2},
+           {volume: volume-2, status: ok, snapshot_id: "4566b95e3c0f5a1e7d2b9c8a6f4e3d2c1b0a99887766554433221100ffeeddcc",
+            content: image, data_added: 2097152, bytes_read: 67108864, duration_seconds: 1.9}]
 removed:
-  description: Backups removed by retention (volume, backup stem, files).
+  description:
+    - Backups removed by retention. With O(format=archive), each with its volume, backup stem and
+      files; with O(format=repository), each with its volume, restic snapshot id and time.
   returned: always
   type: list
   elements: dict

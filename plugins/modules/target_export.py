@@ -423,8 +423,9 @@ def main():
     params = module.params
     try:
         template = NameTemplate(params["name_template"])
-        validation.vg_name(params["vg"])
         if params["reference"] is not None:
+            # the volume group is read to resolve the reference, before validate() sees the name
+            validation.vg_name(params["vg"])
             params["volume"] = resolve_reference(module, params, template)
         target_iqn = validate(params)
     except validation.ValidationError as error:

@@ -7,8 +7,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """The volume group, for the modules that work on it without naming targets (those that do
-    take the volumes fragment, which has it too). Declared once in module_utils/argument_specs.py."""
+    """The volume group, in every module that works on volumes (those that also name targets take
+    the volumes fragment beside it). Declared once in module_utils/argument_specs.py."""
 
     DOCUMENTATION = r"""
 options:

@@ -7,15 +7,12 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Where the volumes live and how their targets are named: the same options in every module
-    that reads or changes volumes."""
+    """How the volumes' targets are named, in every module that reads or changes volumes and their
+    exports; those modules take the volume_group fragment too (vg is documented there once). The
+    argument_specs group of the same name declares both options."""
 
     DOCUMENTATION = r"""
 options:
-  vg:
-    description: The volume group holding the volumes.
-    type: str
-    default: nova-volumes
   target_prefix:
     description: The target IQN of a volume is C(<target_prefix>:<volume name>).
     type: str

@@ -39,6 +39,7 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.locking
+  - novavolume.lvm_iscsi.volume_group
   - novavolume.lvm_iscsi.volumes
   - novavolume.lvm_iscsi.target_backend
   - novavolume.lvm_iscsi.thin_pools

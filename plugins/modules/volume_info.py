@@ -49,6 +49,7 @@ attributes:
     support: none
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.volume_group
   - novavolume.lvm_iscsi.volumes
   - novavolume.lvm_iscsi.target_backend
   - novavolume.lvm_iscsi.locking

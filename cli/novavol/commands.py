@@ -90,10 +90,10 @@ def fetch_info(ctx, name=None):
     return infos[0].res
 
 
-def no_controller(ctx, result):
+def no_controller(ctx, result, what="volume_info"):
     """A run that went well on no host: Ansible skips a play whose hosts match nothing."""
-    return OperationFailed("volume_info ran on no host: the inventory %s has no host in group controller"
-                           % ctx.runner.inventory, artifacts=result.artifacts)
+    return OperationFailed("%s ran on no host: the inventory %s has no host in group controller"
+                           % (what, ctx.runner.inventory), artifacts=result.artifacts)
 
 
 def fetch_volumes(ctx, name=None):
@@ -122,12 +122,13 @@ def resolved_volume(result):
 
 def check_reference(result):
     """Exit 2, as for any unusable command line, when no volume or several answer to the reference
-    (volume_info says so in its failure; an attach's hidden export, in the run's stats)."""
+    (the module that resolved it says so in its failure; an attach's hidden export, in the run's
+    stats)."""
     unresolved = result.stats_data().get("volume_reference_error")
     for failure in result.failures():
         if failure.res.get("censored"):
             continue
-        if unresolved or (action_matches(failure.action, "volume_info") and failure.res.get("reference_error")):
+        if unresolved or failure.res.get("reference_error"):
             raise UsageError(failure.message(), artifacts=result.artifacts)
 
 
@@ -420,30 +421,28 @@ def backup_verify(ctx):
 
 
 def volume_restore(ctx):
+    # One run: volume_restore resolves VOLUME (refusing one attached, or without --force) or, with
+    # no VOLUME, names a new volume with the next free id under the volume group's lock of new
+    # names; it returns the restored volume as volume_info lists it.
+    extravars = dict(vg_args(ctx), archive=ctx.args.archive, force=ctx.args.force)
     if ctx.args.volume:
-        volume = fetch_volume(ctx)
-        if volume["status"] != "available":
-            raise OperationFailed("volume %s is %s%s: detach it before restoring over it"
-                                  % (vol.label(volume), volume["status"],
-                                     " on %s" % volume["attached_to"] if volume["attached_to"] else ""))
-        if not ctx.args.force:
-            raise OperationFailed("restoring over volume %s replaces its data: pass --force, or leave VOLUME out "
-                                  "to restore into a new volume" % vol.label(volume))
-        name = volume["name"]
-    else:
-        name = vol.volume_name(vol.next_id(fetch_volumes(ctx)))
-    extravars = dict(archive=ctx.args.archive, name=name, force=ctx.args.force)
-    if ctx.args.vg:
-        extravars["vg"] = ctx.args.vg
-    result = check(ctx.runner.playbook("volume_restore.yml", extravars, title="volume-restore %s" % name),
-                   "restoring %s into %s" % (ctx.args.archive, name))
-    restored = fetch_volumes(ctx, name)
+        extravars["volume_reference"] = ctx.args.volume
+    into = ctx.args.volume or "a new volume"
+    result = ctx.runner.playbook("volume_restore.yml", extravars, title="volume-restore %s" % into)
+    check_reference(result)
+    check(result, "restoring %s into %s" % (ctx.args.archive, into))
+    restored = result.module_results("volume_restore")
+    if not restored:
+        raise no_controller(ctx, result, "volume_restore")
+    if not restored[0].res.get("record"):
+        raise OperationFailed("the volume was restored but not read back: run `novavol volume-list`",
+                              artifacts=result.artifacts)
+    volume = vol.normalize(restored[0].res["record"])
     if ctx.args.json:
-        ctx.emit(to_json(dict(volume=restored[0] if restored else None, changed=result.changed(),
-                              results=summary(result))))
-    elif restored:
-        show_volume(ctx, restored[0])
-    ctx.note("restored %s into volume %s (%s)" % (ctx.args.archive, vol.volume_id(name), name))
+        ctx.emit(to_json(dict(volume=volume, changed=result.changed(), results=summary(result))))
+    else:
+        show_volume(ctx, volume)
+    ctx.note("restored %s into volume %s (%s)" % (ctx.args.archive, vol.volume_id(volume["name"]), volume["name"]))
 
 
 def diagnose(ctx):

@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import os
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
@@ -256,11 +257,14 @@ class Restore:
         if old_tags:
             lvm.lvchange_runner(self.module).run("del_tags lv", del_tags=old_tags, lv=self.lv)
 
-    def run(self, action, target):
+    def run(self, action, target, on_created=None):
+        """Restore; `on_created` is called once a new volume exists under its name."""
         failure = None
         try:
             if action == "create":
                 self.create_volume()
+                if on_created is not None:
+                    on_created()
             else:
                 self.forget_earlier_restores(target)
             if self.manifest.get("content") == "image":
@@ -301,28 +305,41 @@ def volume_result(manifest, options, lv_size):
                              for fs in (manifest.get("layout") or {}).get("filesystems") or [] if fs.get("archived")])
 
 
-def restore(module, options, check_mode=False):
-    """Verify, plan and (unless check_mode) restore. -> result dict for exit_json."""
+def restore(module, options, check_mode=False, new_name=None):
+    """Verify, plan and (unless check_mode) restore. -> result dict for exit_json.
+
+    With `new_name` (a function returning the next free name) the restore makes a new volume of
+    that name, picked under the volume group's lock of new names, which is held until the volume
+    exists: two runs at once never pick the same name, and the restore itself does not hold up
+    other new volumes."""
     if options.get("archive"):
         manifest = verify_archive(options["archive"])
     else:
         manifest = repository_manifest(module, options)
-    # The volume restored into is read and written only under its locks: no attach, resize or
-    # backup of it runs meanwhile, and two restores into one name cannot both create it.
-    names = [locks.volume_lock(options["vg"], options["name"]), locks.backups_lock(options["vg"], options["name"])]
+    naming = contextlib.ExitStack()
     try:
-        with locks.held(names, "volume_restore into %s" % options["name"], wait=options["lock_timeout"]):
-            vg = lvm.read_vg(module, options["vg"])
-            lvs = lvm.read_lvs(module, options["vg"]) if vg is not None else []
-            job = Restore(module, options, manifest)
-            action, target = job.plan(vg, lvs)
-            size = target["size"] if target else job.size
-            result = dict(changed=action != "done", action=action, volume=volume_result(manifest, options, size),
-                          diff=dict(before=dict(volume=options["name"], restored=action == "done",
-                                                exists=target is not None),
-                                    after=dict(volume=options["name"], restored=True, exists=True)))
-            if action != "done" and not check_mode:
-                job.run(action, target)
+        with naming:
+            if new_name is not None:
+                naming.enter_context(locks.held([locks.new_volume_lock(options["vg"])], "volume_restore (a new volume)",
+                                                wait=options["lock_timeout"]))
+                options = dict(options, name=new_name())
+            # The volume restored into is read and written only under its locks: no attach, resize
+            # or backup of it runs meanwhile, and two restores into one name cannot both create it.
+            names = [locks.volume_lock(options["vg"], options["name"]), locks.backups_lock(options["vg"], options["name"])]
+            with locks.held(names, "volume_restore into %s" % options["name"], wait=options["lock_timeout"]):
+                vg = lvm.read_vg(module, options["vg"])
+                lvs = lvm.read_lvs(module, options["vg"]) if vg is not None else []
+                job = Restore(module, options, manifest)
+                action, target = job.plan(vg, lvs)
+                if new_name is not None and action != "create":
+                    raise BackupError("the new volume's name %s is taken" % options["name"])
+                size = target["size"] if target else job.size
+                result = dict(changed=action != "done", action=action, volume=volume_result(manifest, options, size),
+                              diff=dict(before=dict(volume=options["name"], restored=action == "done",
+                                                    exists=target is not None),
+                                        after=dict(volume=options["name"], restored=True, exists=True)))
+                if action != "done" and not check_mode:
+                    job.run(action, target, on_created=naming.close)
     except locks.LockTimeout as error:
         raise BackupError(str(error))
     return result

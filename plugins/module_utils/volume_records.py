@@ -4,13 +4,15 @@
 """A volume as volume_info lists it: its status worked out from LVM, its tags and its export
 together. volume_info lists every volume (and snapshot) this way; volume (and volume_snapshot)
 return the one they have just made the same way, so that `novavol volume-create` (and
-`snapshot-create`) need no second read."""
+`snapshot-create`) need no second read. Also the reads that name a volume before a module acts
+on it: the volume a reference means, and the names a new volume may not take."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import resolve
 
 
 def volume_status(lv, meta, export):
@@ -81,3 +83,33 @@ def describe_snapshot(lv):
         device=lv["path"],
         created_at=meta.get("created_at") or lv["created"],
     )
+
+
+def read_exports(backend, what, lock_timeout):
+    """The backend's exports, read under the target configuration's lock as every other read of
+    it: an attach at the same time makes its target step by step, and a half-made LUN cannot be
+    read. `what` names the run in the lock file."""
+    with locks.held([locks.TARGET_CONFIG], "%s: reading the exports" % what, wait=lock_timeout):
+        return backend.exports()
+
+
+def taken_names(lv_names, exports, target_prefix):
+    """The names a new volume may not take: every LV of the group, and the volumes that exports
+    still name, so that a new volume never appears on an export that still lets an old initiator in."""
+    prefix = target_prefix + ":"
+    return list(lv_names) + [iqn[len(prefix):] for iqn in exports if iqn.startswith(prefix)]
+
+
+def resolve_reference(module, vg, reference, template):
+    """The LV name of the volume `reference` means (volume_reference.resolve). Read without the
+    volume's lock, which needs the name first: the caller plans from a second read under it."""
+    volumes = [dict(name=lv["name"], display_name=volume_meta.decode(lv["tags"]).get("display_name"))
+               for lv in lvm.read_lvs(module, vg) if lvm.is_volume(lv)]
+    return resolve(volumes, reference, template)["name"]
+
+
+def record_of(module, vg, name, exports, target_prefix):
+    """The volume `name` as volume_info lists it, read again after a module made or changed it;
+    None when it does not exist."""
+    found = [lv for lv in lvm.read_lvs(module, vg) if lv["name"] == name]
+    return describe_volume(found[0], vg, exports, target_prefix) if found else None

@@ -200,9 +200,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation, volume_meta
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import volume_status
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import resolve_reference, volume_status
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
-    NameTemplate, UnresolvedReference, refusal, resolve)
+    NameTemplate, UnresolvedReference, refusal)
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import (
@@ -392,14 +392,6 @@ def absent(module, backend, target_iqn, volume_lv, result):
         set_tags(module, params["vg"], params["volume"], add, delete)
 
 
-def resolve_reference(module, params, template):
-    """The LV name of the volume params["reference"] means. Read without the volume's lock, which
-    needs the name first; the export is then planned from a second read under that lock, as always."""
-    volumes = [dict(name=lv["name"], display_name=volume_meta.decode(lv["tags"]).get("display_name"))
-               for lv in lvm.read_lvs(module, params["vg"]) if lvm.is_volume(lv)]
-    return resolve(volumes, params["reference"], template)["name"]
-
-
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
@@ -427,7 +419,7 @@ def main():
         if params["reference"] is not None:
             # the volume group is read to resolve the reference, before validate() sees the name
             validation.vg_name(params["vg"])
-            params["volume"] = resolve_reference(module, params, template)
+            params["volume"] = resolve_reference(module, params["vg"], params["reference"], template)
         target_iqn = validate(params)
     except validation.ValidationError as error:
         module.fail_json(msg=str(error))

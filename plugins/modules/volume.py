@@ -372,7 +372,8 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import describe_volume
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import (
+    read_exports, record_of, taken_names)
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import NameTemplate
 
 VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "provisioning", "thin_pool", "state", "source_snapshot",
@@ -931,27 +932,20 @@ def create_from_template(module, params, template):
     backend = load_backend(module, params["target_backend"])
     try:
         lv_names = [lv["name"] for lv in lvm.read_lvs(module, params["vg"])]
-        # Under the target configuration's lock, as every other read of it: an attach at the same
-        # time makes its target step by step, and a half-made LUN cannot be read.
-        with locks.held([locks.TARGET_CONFIG], "volume (a new %s): reading the exports" % params["name_template"],
-                        wait=params["lock_timeout"]):
-            exports = backend.exports()
+        exports = read_exports(backend, "volume (a new %s)" % params["name_template"], params["lock_timeout"])
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
     except BackendError as error:
         module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
-    prefix = params["target_prefix"] + ":"
-    exported = [iqn[len(prefix):] for iqn in exports if iqn.startswith(prefix)]
-    name = template.next_name(lv_names + exported)
+    name = template.next_name(taken_names(lv_names, exports, params["target_prefix"]))
     wanted = desired_volumes(dict(params, name=name, create_only=True))
     with locks.held(lock_names(module, params, wanted), "volume (%s)" % name, wait=params["lock_timeout"]):
         output = converge(module, dict(params, name=name, create_only=True), wanted)
         if not module.check_mode:
             try:
-                created = [lv for lv in lvm.read_lvs(module, params["vg"]) if lv["name"] == name]
+                output["record"] = record_of(module, params["vg"], name, exports, params["target_prefix"])
             except CommandError as error:
                 module.fail_json(**error.fail_json_kwargs())
-            output["record"] = describe_volume(created[0], params["vg"], exports, params["target_prefix"]) if created else None
     return output
 
 

@@ -14,8 +14,10 @@ short_description: Restore a volume_backup archive or repository snapshot into a
 description:
   - Runs on the controller. Reads the manifest beside the archive, checks that the checksum file
     and the manifest agree and that the archive's checksum matches, before anything is created.
-  - Creates the volume I(name) (at least the backed-up volume's size), or, with I(force), uses an
-    existing volume that is not attached and not in use, destroying its data.
+  - Creates the volume O(name) (at least the backed-up volume's size), or, with O(force), uses an
+    existing volume that is not attached and not in use, destroying its data. With neither O(name)
+    nor O(reference), creates a new volume named with the next free id of O(name_template), as
+    M(novavolume.lvm_iscsi.volume) does; each such run makes another volume.
   - Recreates the recorded layout - the partition table (C(sfdisk)) when the backed-up volume had
     one, and each archived file system with its type, label and (unless I(keep_uuids=false)) UUID -
     mounts the file systems, extracts the archive into them and unmounts them. Partitions that were
@@ -37,6 +39,9 @@ author:
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.locking
   - novavolume.lvm_iscsi.volume_group
+  - novavolume.lvm_iscsi.volumes
+  - novavolume.lvm_iscsi.target_backend
+  - novavolume.lvm_iscsi.volume_reference
 options:
   archive:
     description:
@@ -57,9 +62,11 @@ options:
     type: str
     default: latest
   name:
-    description: The volume (LV) to restore into.
+    description:
+      - The volume (LV) to restore into. Mutually exclusive with O(reference), which names the volume
+        restored over as a person does.
+      - Leave both out to restore into a new volume named from O(name_template).
     type: str
-    required: true
   size:
     description:
       - Size of a new volume (GB, or a number with a unit). Defaults to the backed-up volume's
@@ -84,6 +91,8 @@ options:
     type: path
     default: /run/novavolume-backup
 notes:
+  - The target backend's exports are read to name a new volume (a name an export still holds is
+    taken) and to describe the restored volume (RV(record)).
   - Check mode verifies the archive (or finds the snapshot and reads its layout) and reports what would be done.
   - Supports diff mode (whether the volume exists and holds this restore).
 requirements: [lvm2, kpartx, tar, pigz or gzip, zstd (for zstd archives), util-linux (sfdisk, mount), e2fsprogs/xfsprogs, restic (for a repository)]
@@ -108,6 +117,17 @@ EXAMPLES = r"""
     password_file: /etc/novavolume/restic-password
     source_volume: volume-2
     name: volume-2-restored
+
+- name: Restore into a new volume with the next free id (volume-00000008 after volume-00000007)
+  novavolume.lvm_iscsi.volume_restore:
+    archive: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz
+    name_template: volume-%08x
+
+- name: Restore over volume 7 (its id, LV name or display name), which must be detached
+  novavolume.lvm_iscsi.volume_restore:
+    archive: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz
+    reference: "7"
+    force: true
 """
 
 RETURN = r"""
@@ -124,6 +144,16 @@ volume:
            restored_from: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz, source_volume: volume-1,
            backup_started_at: "2026-11-24T21:00:00Z", checksum: "3f786850e387550fdab836ed7e6dc881de23001b",
            filesystems: [{member: part1, partition: 1, fstype: ext3, label: data, uuid: "6b1c..."}]}
+record:
+  description: The restored volume as M(novavolume.lvm_iscsi.volume_info) lists it, so that a caller needs no second read.
+  returned: success, not in check mode
+  type: dict
+  sample: {id: volume-00000008, name: volume-00000008, status: available, display_name: restore of volume-1, size: 1.0}
+reference_error:
+  description: Why O(reference) was not resolved, V(not_found) or V(ambiguous). Only on that failure.
+  returned: when O(reference) matches no volume or several
+  type: str
+  sample: not_found
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -132,22 +162,40 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import (
+    read_exports, record_of, resolve_reference, taken_names)
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
+    NameTemplate, UnresolvedReference)
+
+
+def new_name_picker(module, backend, options, template, target_prefix):
+    """The function backup_restore calls, under the lock of new names, for the next free name."""
+    def pick():
+        lv_names = [lv["name"] for lv in lvm.read_lvs(module, options["vg"])]
+        exports = read_exports(backend, "volume_restore (a new %s)" % template.template, options["lock_timeout"])
+        return template.next_name(taken_names(lv_names, exports, target_prefix))
+    return pick
 
 
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ["volume_group", "locking"],
+            ["volumes", "locking", "target_backend"],
             archive=dict(type="path"),
             repository=dict(type="path"),
             password_file=dict(type="path", no_log=False),
             source_volume=dict(type="str"),
             snapshot=dict(type="str", default="latest"),
-            name=dict(type="str", required=True),
+            name=dict(type="str"),
+            reference=dict(type="str"),
+            name_template=dict(type="str", default="volume-%08x"),
             size=dict(type="str"),
             force=dict(type="bool", default=False),
             keep_uuids=dict(type="bool", default=True),
@@ -155,12 +203,14 @@ def main():
             work_dir=dict(type="path", default="/run/novavolume-backup"),
         ),
         required_one_of=[("archive", "repository")],
-        mutually_exclusive=[("archive", "repository")],
+        mutually_exclusive=[("archive", "repository"), ("name", "reference")],
         required_by=dict(repository=("password_file", "source_volume")),
         supports_check_mode=True,
     )
     params = module.params
     try:
+        template = NameTemplate(params["name_template"])
+        validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
         options = dict(
             archive=validation.absolute_path(params["archive"], "archive") if params["archive"] else None,
             repository=validation.absolute_path(params["repository"], "repository") if params["repository"] else None,
@@ -168,7 +218,7 @@ def main():
             if params["password_file"] else None,
             source_volume=validation.volume_name(params["source_volume"]) if params["source_volume"] else None,
             snapshot=backup_repository.snapshot_choice(params["snapshot"]),
-            name=validation.volume_name(params["name"]),
+            name=validation.volume_name(params["name"]) if params["name"] is not None else None,
             vg=validation.vg_name(params["vg"]),
             size=validation.size_bytes(params["size"]) if params["size"] else None,
             force=params["force"],
@@ -179,12 +229,26 @@ def main():
         )
     except ValidationError as error:
         module.fail_json(msg=str(error))
+    backend = load_backend(module, params["target_backend"])
+    new_name = None
     # A stopped timer or a cancelled job: clean up what this run made, then report.
     try:
+        if params["reference"] is not None:
+            options["name"] = resolve_reference(module, options["vg"], params["reference"], template)
+        elif options["name"] is None:
+            new_name = new_name_picker(module, backend, options, template, params["target_prefix"])
         with backup_common.stop_cleanly_on_signals():
-            result = backup_restore.restore(module, options, check_mode=module.check_mode)
+            result = backup_restore.restore(module, options, check_mode=module.check_mode, new_name=new_name)
+        if not module.check_mode:
+            name = result["volume"]["name"]
+            exports = read_exports(backend, "volume_restore (%s)" % name, options["lock_timeout"])
+            result["record"] = record_of(module, options["vg"], name, exports, params["target_prefix"])
+    except UnresolvedReference as error:
+        module.fail_json(msg=str(error), reference_error=error.kind)
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
+    except BackendError as error:
+        module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
     except BackupError as error:
         command_error = getattr(error, "command_error", None)
         extra = {}

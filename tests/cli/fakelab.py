@@ -10,7 +10,9 @@ display_name, size, volume_type, attached_to, mountpoint; `reference` resolved, 
 refusals checked, by the real module_utils/volume_reference.py; the snapshots), `volume` with
 source_snapshot or source_volume (a clone of its source's size), and `volume_snapshot` (name or
 name_template, volume, display_name, state present, absent or reverted; a revert of a volume in
-use refused). The playbooks that act on one volume resolve `volume_reference` with the real
+use refused), and `volume_restore` (VOLUME resolved and refused as the real module refuses it,
+or a new volume with the next id; the record returned) under the real playbooks/volume_restore.yml.
+The playbooks that act on one volume resolve `volume_reference` with the real
 playbooks/tasks/volume_reference.yml, as the real ones do; the attach resolves it in its export
 step (fake_op op=attach), as target_export does.
 """
@@ -24,7 +26,7 @@ import textwrap
 # The real checkout: the pieces the fake uses as they are.
 REAL_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REAL_FILES = ("plugins/module_utils/volume_reference.py", "plugins/module_utils/validation.py",
-              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml")
+              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml", "playbooks/volume_restore.yml")
 
 STATE_ENV = "NOVAVOL_FAKE_STATE"
 
@@ -264,10 +266,53 @@ def main():
         volume.update(size=float(params["size"]), size_bytes=params["size"] * 1024 ** 3)
         save(volumes)
         module.exit_json(changed=True, actions=["grow"] + (["grow file system"] if params["grow_filesystem"] else []))
-    elif params["op"] == "restore":
-        module.exit_json(changed=True, msg="restored")
     save(volumes)
     module.exit_json(changed=True, volume=params["volume"], msg="%s %s done" % (params["op"], params["volume"]))
+
+
+main()
+'''
+
+# volume_restore as the real playbook calls it: VOLUME resolved (reference) and refused as the real
+# module refuses it (attached, or existing without force), or a new volume with the next free id;
+# the restored volume's record returned.
+VOLUME_RESTORE = _MODULE_HEAD + _REFERENCE_IMPORT + '''
+
+def main():
+    module = AnsibleModule(dict(
+        archive=dict(type="str"), repository=dict(type="str"), password_file=dict(type="str", no_log=False),
+        source_volume=dict(type="str"), snapshot=dict(type="str"), name=dict(type="str"),
+        reference=dict(type="str"), vg=dict(type="str", default="nova-volumes"), target_backend=dict(type="str"),
+        size=dict(type="str"), force=dict(type="bool", default=False), keep_uuids=dict(type="bool", default=True),
+    ), mutually_exclusive=[("name", "reference")])
+    params = module.params
+    volumes = load()
+    template = NameTemplate("volume-%08x")
+    name = params["name"]
+    if params["reference"] is not None:
+        records = [dict(volume, id=key) for key, volume in sorted(volumes.items())]
+        try:
+            name = resolve(records, params["reference"], template)["name"]
+        except UnresolvedReference as error:
+            module.fail_json(msg=str(error), reference_error=error.kind)
+    elif name is None:
+        name = template.next_name(volumes)
+    current = volumes.get(name)
+    if current is not None and not params["force"]:
+        module.fail_json(msg="volume %s exists; set force: true to overwrite it with the restore "
+                             "(its current data is destroyed)" % name)
+    if current is not None and current["attached_to"]:
+        module.fail_json(msg="volume %s is attached or in use (%s); detach it before restoring into it"
+                             % (name, current["attached_to"]))
+    record = current or dict(name=name, status="available", status_reason=None, display_name="restore of volume-00000001",
+                             size=1.0, size_bytes=1024 ** 3, volume_type=None, attached_to=None, mountpoint=None,
+                             created_at="2026-11-24T21:10:00Z", device="/dev/%s/%s" % (params["vg"], name),
+                             exported=False, export_acls=[])
+    volumes[name] = record
+    save(volumes)
+    module.exit_json(changed=True, action="overwrite" if current else "create",
+                     volume=dict(name=name, vg=params["vg"], restored_from=params["archive"]),
+                     record=dict(record, id=name))
 
 
 main()
@@ -429,17 +474,6 @@ PLAYBOOKS = {
             password_file: /etc/novavolume/restic-password
             read_data_subset: "{{ read_data_subset | default('10%') }}"
         """),
-    "volume_restore.yml": _play("Restore a volume from a backup", "controller", """\
-        - name: Restore {{ archive }} into {{ name }}
-          novavolume.lvm_iscsi.volume:
-            name: "{{ name }}"
-            size: 1
-            display_name: restored
-          register: restore_result
-        - name: Show the restored volume
-          ansible.builtin.debug:
-            var: restore_result.volume
-        """),
     "snapshot_create.yml": _play("Snapshot a volume", "controller", """\
         - name: Snapshot {{ volume }}
           novavolume.lvm_iscsi.volume_snapshot:
@@ -485,7 +519,8 @@ def build(root):
                      "retry_files_enabled = False\ninterpreter_python = auto_silent\n")
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
                          ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT),
-                         ("host_state.py", HOST_STATE), ("volume_backup_verify.py", VOLUME_BACKUP_VERIFY)):
+                         ("host_state.py", HOST_STATE), ("volume_backup_verify.py", VOLUME_BACKUP_VERIFY),
+                         ("volume_restore.py", VOLUME_RESTORE)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

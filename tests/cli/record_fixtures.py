@@ -61,6 +61,8 @@ def main():
                                                                  mountpoint="/dev/vdb")))
         save("list_in_use", runner.module("volume_info", {}))
         save("reference_in_use", runner.module("volume_info", dict(reference="1")))
+        save("restore_over_in_use", runner.playbook("volume_restore.yml", dict(
+            archive="/srv/a.tar.gz", volume_reference="1", force=True)))
         save("attach_elsewhere_refused", runner.playbook("volume_attach.yml", dict(
             volume_reference="1", instance="compute2", mountpoint="/dev/vdc")))
         save("attach_unknown", runner.playbook("volume_attach.yml", dict(
@@ -75,11 +77,15 @@ def main():
                                                                  force=False)))
         save("backup", runner.playbook("volume_backup.yml", dict(volume_reference="1")))
         save("backup_all", runner.playbook("volume_backup.yml", {}))
+        archive = "/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz"
+        save("restore_over_without_force", runner.playbook("volume_restore.yml", dict(
+            archive=archive, volume_reference="1", force=False)))
+        save("restore_unknown", runner.playbook("volume_restore.yml", dict(
+            archive=archive, volume_reference="99", force=True)))
+        # A new volume takes the next id after volume-00000001, which is then deleted.
+        save("restore_new", runner.playbook("volume_restore.yml", dict(archive=archive, force=False)))
         save("delete", runner.playbook("volume_delete.yml", dict(volume_reference="volume-00000001", force=False)))
         save("diagnose", runner.playbook("troubleshoot.yml", {}))
-        save("restore_new", runner.playbook("volume_restore.yml", dict(
-            archive="/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz",
-            name="volume-00000002", force=False)))
         save("ping_ok", runner.module("ansible.builtin.ping", {}, host_pattern="controller:compute"))
         # Snapshots and clones of the restored volume-00000002.
         save("snapshot_create", runner.playbook("snapshot_create.yml", dict(volume_reference="2", display_name="before")))

@@ -212,26 +212,34 @@ def test_diagnose_that_finds_problems_prints_them_and_exits_1(cli):
     assert "ERROR: problems found: volume-00000001 on compute1: no session to the target" in run.stderr
 
 
-def test_restore_into_a_new_volume_takes_the_next_id(cli):
+def test_restore_into_a_new_volume_is_one_run_that_names_it(cli):
     archive = "/srv/backups/volumes/volume-00000001/volume-00000001_20261124T210000Z.tar.gz"
-    run = cli(["volume-restore", archive, "--json"],
-              [LIST_AVAILABLE, ("playbook", "volume_restore.yml", "restore_new"), LIST_AVAILABLE])
-    assert run.calls[1][2] == dict(archive=archive, name="volume-00000002", force=False)
-    assert run.calls[2][2]["name"] == "volume-00000002"
+    run = cli(["volume-restore", archive, "--json"], [("playbook", "volume_restore.yml", "restore_new")])
+    # no listing before or after: the module picks the next id and returns the volume it made
+    assert run.calls == [("playbook", "volume_restore.yml", dict(archive=archive, force=False))]
     assert run.code == 0
+    assert json.loads(run.stdout)["volume"]["name"] == "volume-00000002"
+    assert "into volume 2 (volume-00000002)" in run.stderr
 
 
 def test_restore_over_a_volume_needs_force(cli):
-    run = cli(["volume-restore", "/srv/a.tar.gz", "1"], [("module", "volume_info", "reference_available")])
-    assert run.calls == [("module", "volume_info", {"reference": "1", "_hosts": "controller[0]"})]
+    run = cli(["volume-restore", "/srv/a.tar.gz", "1"], [("playbook", "volume_restore.yml", "restore_over_without_force")])
+    assert run.calls == [("playbook", "volume_restore.yml", dict(archive="/srv/a.tar.gz", force=False,
+                                                                  volume_reference="1"))]
     assert run.code == 1
-    assert "restoring over volume 1 replaces its data: pass --force" in run.stderr
+    assert "volume volume-00000001 exists; set force: true to overwrite it" in run.stderr
 
 
 def test_restore_over_an_attached_volume_is_refused_even_with_force(cli):
-    run = cli(["volume-restore", "/srv/a.tar.gz", "1", "--force"], [("module", "volume_info", "reference_in_use")])
+    run = cli(["volume-restore", "/srv/a.tar.gz", "1", "--force"], [("playbook", "volume_restore.yml", "restore_over_in_use")])
     assert run.code == 1
-    assert "volume 1 is in-use on compute1: detach it before restoring over it" in run.stderr
+    assert "volume volume-00000001 is attached or in use (compute1); detach it before restoring into it" in run.stderr
+
+
+def test_restore_over_an_unknown_volume_is_a_usage_error(cli):
+    run = cli(["volume-restore", "/srv/a.tar.gz", "99", "--force"], [("playbook", "volume_restore.yml", "restore_unknown")])
+    assert run.code == 2
+    assert "no volume '99'" in run.stderr
 
 
 def test_recover(cli):

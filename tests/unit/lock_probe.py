@@ -7,10 +7,10 @@ import os
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 
 
-def target_configuration_locked():
-    """Whether a lock on the target configuration is held, shared or not (by this run: flock
-    conflicts between two open files of one process too)."""
-    with open(os.path.join(locks.LOCK_DIR, locks.TARGET_CONFIG + ".lock"), "a+") as handle:
+def locked(name):
+    """Whether the lock `name` is held, shared or not (by this run: flock conflicts between two
+    open files of one process too)."""
+    with open(os.path.join(locks.LOCK_DIR, name + ".lock"), "a+") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
@@ -19,3 +19,8 @@ def target_configuration_locked():
             raise
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         return False
+
+
+def target_configuration_locked():
+    """Whether a lock on the target configuration is held."""
+    return locked(locks.TARGET_CONFIG)

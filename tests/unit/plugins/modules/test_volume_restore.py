@@ -6,14 +6,18 @@ import hashlib
 import json
 import pathlib
 import subprocess
+from unittest import mock
 
 import pytest
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_restore
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.lock_probe import locked
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_volume import FakeBackend
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_volume_backup import substitute
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
@@ -60,7 +64,24 @@ def test_volume_restore(case, tmp_path, monkeypatch):
     # tests/unit/plugins/module_utils/test_backup_repository.py
     monkeypatch.setattr(backup_repository, "run_streamed", lambda argv, stdout_path=None, **_kw: streamed.append(
         dict(argv=argv, stdout_path=stdout_path)))
-    check_case(volume_restore, case)
+    # The exports are read to name a new volume (under the volume group's lock of new names, with
+    # no volume lock yet) and to describe the restored one (after the restore, no lock but theirs).
+    new_names_lock = locks.new_volume_lock("nova-volumes")
+    naming = "name" not in case["input"] and "reference" not in case["input"]
+    exports_read = []
+
+    class Backend(FakeBackend):
+        def exports(self):
+            exports_read.append(locked(new_names_lock))
+            return super(Backend, self).exports()
+
+    backend = Backend(case.get("exports", []))
+    with mock.patch.object(volume_restore, "load_backend", lambda _module, kind: backend):
+        result = check_case(volume_restore, case)
+    if naming and "commands" in case:
+        # the first read names the volume under the lock; the record's read comes once it is released
+        assert exports_read[:1] == [True], exports_read
+        assert exports_read[1:] == ([] if result.get("failed") or (case.get("flags") or {}).get("check") else [False])
     assert streamed == case.get("streamed", [])
     if work.exists():  # the mount folders are gone again
         assert not list(work.rglob("*")), sorted(map(str, work.rglob("*")))

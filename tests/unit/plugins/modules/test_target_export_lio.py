@@ -145,7 +145,7 @@ def fake_rtslib(files):
                         dict(tag=tpg.tag, portals=[dict(ip_address=p.ip_address, port=p.port, iser=False)
                                                    for p in tpg.network_portals],
                              luns=[dict(index=lun.lun, storage_object="/backstores/block/" + lun.storage_object.name)
-                                                for lun in tpg.luns],
+                                   for lun in tpg.luns],
                              node_acls=[dict(node_wwn=a.node_wwn, chap_userid=a.chap_userid, chap_password=a.chap_password,
                                              chap_mutual_userid=a.chap_mutual_userid, chap_mutual_password=a.chap_mutual_password)
                                         for a in tpg.node_acls])

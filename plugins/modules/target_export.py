@@ -64,11 +64,25 @@ options:
     description: Device name the user asked for (for example C(/dev/vdb)), recorded on the volume.
     type: str
   portal_address:
-    description: Address the LIO portal listens on (tgt and iet listen on every address).
+    description:
+      - Address the LIO portal listens on (tgt and iet listen on every address).
+      - Not used when O(portal_addresses) is given.
     type: str
     default: 0.0.0.0
+  portal_addresses:
+    description:
+      - The addresses of every portal the target is reached on, for multipath (one per storage
+        network), all on O(portal_port). With lio the target gets exactly these portals (one
+        added or removed on an existing export keeps the sessions on the others); tgt and iet
+        listen on every address the iscsi_target role gives them.
+      - Each one an IP address, no repeats; the wildcard V(0.0.0.0) or V(::) only alone (LIO
+        cannot bind one address while the wildcard holds the same port).
+      - Empty (the default) for the single portal O(portal_address).
+    type: list
+    elements: str
+    default: []
   portal_port:
-    description: TCP port of the LIO portal.
+    description: TCP port of the LIO portals.
     type: int
     default: 3260
   mutual_chap:
@@ -131,6 +145,14 @@ EXAMPLES = r"""
   register: export
   no_log: true
 
+- name: Export myvolume on both storage networks, for multipath
+  novavolume.lvm_iscsi.target_export:
+    volume: myvolume
+    initiator_iqn: iqn.1993-08.org.debian:01:compute1
+    portal_addresses: [192.0.2.10, 198.51.100.10]
+  register: export
+  no_log: true
+
 - name: Stop exporting it
   novavolume.lvm_iscsi.target_export:
     volume: myvolume
@@ -179,6 +201,12 @@ mutual_chap_password:
   description: The target's CHAP secret (mutual CHAP). Keep the task C(no_log).
   returned: state=present and mutual_chap=true
   type: str
+portals:
+  description: The portals (address:port) the export is reached on, from O(portal_addresses) or O(portal_address).
+  returned: always
+  type: list
+  elements: str
+  sample: ["192.0.2.10:3260", "198.51.100.10:3260"]
 actions:
   description: What was (or in check mode would be) done to the export.
   returned: always
@@ -210,6 +238,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base 
     BackendError,
     export_view,
     new_chap_credentials,
+    portal_text,
 )
 
 ATTACHMENT_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
@@ -225,13 +254,29 @@ def validate(params):
         validation.absolute_path(params["mountpoint"], "mountpoint")
     if params["host"] is not None and (not params["host"].strip() or any(c.isspace() for c in params["host"])):
         raise validation.ValidationError("invalid host %r: give the inventory name of the attaching host" % params["host"])
-    try:
-        ipaddress.ip_address(params["portal_address"])
-    except ValueError:
-        raise validation.ValidationError("invalid portal_address %r: an IP address is required" % params["portal_address"])
     if not 0 < params["portal_port"] < 65536:
         raise validation.ValidationError("invalid portal_port %r" % params["portal_port"])
-    return target_iqn
+    return target_iqn, portals(params)
+
+
+def portals(params):
+    """The (address, port) pairs of the export: portal_addresses, else portal_address alone."""
+    name = "portal_addresses" if params["portal_addresses"] else "portal_address"
+    addresses = params["portal_addresses"] or [params["portal_address"]]
+    for address in addresses:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise validation.ValidationError("invalid %s %r: an IP address is required" % (name, address))
+    repeated = sorted(set(address for address in addresses if addresses.count(address) > 1))
+    if repeated:
+        raise validation.ValidationError("invalid portal_addresses: %s given more than once" % ", ".join(repeated))
+    wildcards = [address for address in addresses if ipaddress.ip_address(address).is_unspecified]
+    if wildcards and len(addresses) > 1:
+        raise validation.ValidationError(
+            "invalid portal_addresses: the wildcard %s listens on every address already and cannot be "
+            "combined with others (LIO cannot bind one address while the wildcard holds the port)" % wildcards[0])
+    return [(address, params["portal_port"]) for address in addresses]
 
 
 def scrub(value, secrets):
@@ -291,7 +336,7 @@ def credentials(backend, current, target_iqn, initiator, volume, mutual):
     return found
 
 
-def present(module, backend, target_iqn, volume_lv, result):
+def present(module, backend, target_iqn, target_portals, volume_lv, result):
     params = module.params
     vg, volume, initiator = params["vg"], params["volume"], params["initiator_iqn"]
     meta = volume_meta.decode(volume_lv["tags"])
@@ -322,8 +367,7 @@ def present(module, backend, target_iqn, volume_lv, result):
         iqn=target_iqn,
         device=volume_lv.get("path") or "/dev/%s/%s" % (vg, volume),
         initiator=initiator,
-        portal_address=params["portal_address"],
-        portal_port=params["portal_port"],
+        portals=target_portals,
         **credentials(backend, current, target_iqn, initiator, volume, params["mutual_chap"])
     )
     actions = backend.plan(spec)
@@ -333,7 +377,8 @@ def present(module, backend, target_iqn, volume_lv, result):
     add, delete = volume_meta.tag_changes(volume_lv["tags"], desired)
     after_export = dict(iqn=target_iqn, device=spec["device"], lun=backend.data_lun, acls=[initiator],
                         chap_users={initiator: spec["chap_user"]},
-                        mutual_users={initiator: spec["mutual_user"]} if spec["mutual_user"] else {})
+                        mutual_users={initiator: spec["mutual_user"]} if spec["mutual_user"] else {},
+                        portals=target_portals if backend.per_target_portals else None)
     result.update(
         changed=bool(actions or add or delete),
         actions=actions,
@@ -404,6 +449,7 @@ def main():
             host=dict(type="str"),
             mountpoint=dict(type="str"),
             portal_address=dict(type="str", default="0.0.0.0"),
+            portal_addresses=dict(type="list", elements="str", default=[]),
             portal_port=dict(type="int", default=3260),
             mutual_chap=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
@@ -420,7 +466,7 @@ def main():
             # the volume group is read to resolve the reference, before validate() sees the name
             validation.vg_name(params["vg"])
             params["volume"] = resolve_reference(module, params["vg"], params["reference"], template)
-        target_iqn = validate(params)
+        target_iqn, target_portals = validate(params)
     except validation.ValidationError as error:
         module.fail_json(msg=str(error))
     except UnresolvedReference as error:
@@ -429,7 +475,8 @@ def main():
         module.fail_json(**error.fail_json_kwargs())
 
     backend = load_backend(module, params["target_backend"])
-    result = dict(changed=False, volume=params["volume"], target_iqn=target_iqn, lun=backend.data_lun, actions=[])
+    result = dict(changed=False, volume=params["volume"], target_iqn=target_iqn, lun=backend.data_lun, actions=[],
+                  portals=[portal_text(*portal) for portal in target_portals])
     # Everything is read under the volume's lock: a second attach of the same volume, at the same
     # time, reads the first one's attachment and is refused instead of taking the volume over.
     try:
@@ -446,7 +493,7 @@ def main():
                         msg="volume %s does not exist in volume group %s; nothing was exported" % (params["volume"], params["vg"]),
                         **result
                     )
-                present(module, backend, target_iqn, volume_lv, result)
+                present(module, backend, target_iqn, target_portals, volume_lv, result)
             else:
                 absent(module, backend, target_iqn, volume_lv, result)
     except locks.LockTimeout as error:

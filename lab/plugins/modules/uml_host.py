@@ -29,6 +29,8 @@ description:
   - The guest reads its identity from the kernel command line words
     C(lab.host=NAME lab.ip=ADDRESS/PREFIX lab.hosts=NAME:IP,...), which the lab image's
     C(lab-init) unit turns into its host name, address and C(/etc/hosts).
+  - With O(second_tap) the guest gets a second network card (C(vec1)) on the lab's second
+    storage network, and the word C(lab.ip2=ADDRESS/PREFIX) that C(lab-init) gives it.
 author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
@@ -68,6 +70,17 @@ options:
     description:
       - The tap device in the lab namespace that becomes the guest's network card. It must exist.
       - Required with O(state=started).
+    type: str
+  second_tap:
+    description:
+      - A second tap device in the lab namespace (on the lab's second storage network), which
+        becomes the guest's second network card C(vec1). It must exist. Omit it for one card.
+      - Requires O(second_address).
+    type: str
+  second_address:
+    description:
+      - The address with prefix length of the second network card, for example V(10.78.0.10/24).
+      - Requires O(second_tap).
     type: str
   memory:
     description:
@@ -271,6 +284,11 @@ def validate(module):
             raise lab.LabError("invalid ssh_port %r: expected a port number from 1 to 65535" % params["ssh_port"])
         lab.check_address(params["address"], "address")
         lab.check_ifname(params["tap"], "tap name")
+        if params["second_tap"] is not None:
+            lab.check_ifname(params["second_tap"], "second tap name")
+            lab.check_address(params["second_address"], "second address")
+            if params["second_tap"] == params["tap"]:
+                raise lab.LabError("second_tap %r is the guest's first tap" % params["second_tap"])
         if not re.match(r"^[1-9][0-9]*[KMG]$", params["memory"]):
             raise lab.LabError("invalid memory %r: expected a size such as 512M" % params["memory"])
         if len(params["disks"]) > 15:
@@ -312,9 +330,12 @@ def guest_argv(module, guest):
         "con=null", "con0=fd:0,fd:1", "ssl=null",
         # gro=1: without it, large TCP frames stall between guests (see the lab notes).
         "vec0:transport=tap,ifname=%s,depth=128,gro=1" % params["tap"],
-        "lab.host=%s" % params["name"],
-        "lab.ip=%s" % params["address"],
     ]
+    if params["second_tap"] is not None:
+        argv.append("vec1:transport=tap,ifname=%s,depth=128,gro=1" % params["second_tap"])
+    argv += ["lab.host=%s" % params["name"], "lab.ip=%s" % params["address"]]
+    if params["second_tap"] is not None:
+        argv.append("lab.ip2=%s" % params["second_address"])
     if params["hosts"]:
         argv.append("lab.hosts=%s" % ",".join("%s:%s" % item for item in sorted(params["hosts"].items())))
     if params["seccomp"] and kernel_offers_seccomp(module, params["kernel"]):
@@ -356,9 +377,10 @@ def start(module, guest):
     if not lab.netns_exists(params["lab_name"]):
         raise lab.LabError("%s: network namespace %s does not exist" % (guest.name, params["lab_name"]))
     ip = lab.ip_runner(module)
-    rc, dummy, dummy = ip.run("netns words", check=False, netns=params["lab_name"], words=["link", "show", params["tap"]])
-    if rc != 0:
-        raise lab.LabError("%s: tap %s does not exist in namespace %s" % (guest.name, params["tap"], params["lab_name"]))
+    for tap in [params["tap"]] + ([params["second_tap"]] if params["second_tap"] is not None else []):
+        rc, dummy, dummy = ip.run("netns words", check=False, netns=params["lab_name"], words=["link", "show", tap])
+        if rc != 0:
+            raise lab.LabError("%s: tap %s does not exist in namespace %s" % (guest.name, tap, params["lab_name"]))
     prepare_files(module, guest)
     argv = guest_argv(module, guest)
     process = lab.spawn_detached(argv, guest.console_log, os.path.dirname(guest.pid_file))
@@ -444,6 +466,8 @@ def main():
             image=dict(type="path"),
             address=dict(type="str"),
             tap=dict(type="str"),
+            second_tap=dict(type="str"),
+            second_address=dict(type="str"),
             memory=dict(type="str", default="512M"),
             disks=dict(type="list", elements="str", default=[]),
             hosts=dict(type="dict", default={}),
@@ -456,6 +480,7 @@ def main():
             purge=dict(type="bool", default=False),
         ),
         required_if=[("state", "started", ["image", "address", "tap"])],
+        required_together=[("second_tap", "second_address")],
         supports_check_mode=True,
     )
     try:

@@ -31,6 +31,26 @@ def test_address_is_the_lab_address(host):
     assert address in host.check_output("ip -4 -o addr show")
 
 
+def test_second_nic_has_the_second_storage_address(host):
+    """vec1, on the lab's second bridge, got lab.ip2 from lab-init (NOVALAB_SECOND_NETWORK)."""
+    address = host.ansible.get_variables()["lab_second_address"]
+    assert "inet %s/24" % address in host.check_output("ip -4 -o addr show dev vec1")
+    assert address not in host.check_output("ip -4 -o addr show dev vec0")
+
+
+def test_hosts_reach_each_other_over_the_second_network(host):
+    for name in HOSTS:
+        other = testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
+        address = other.ansible.get_variables()["lab_second_address"]
+        assert host.run("ping -c 1 -W 5 -I vec1 %s", address).rc == 0, address
+
+
+def test_image_has_the_multipath_and_fault_tools(host):
+    """What the multipath work (issue 16) runs in the guests: dm-multipath's tools and fio."""
+    for package in ("multipath-tools", "fio"):
+        assert host.package(package).is_installed, package
+
+
 def test_device_mapper_is_loaded(host):
     assert host.file("/sys/module/dm_mod").is_directory
 

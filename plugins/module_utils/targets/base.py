@@ -10,7 +10,9 @@ CHAP the target proves itself to the initiator with a second pair of credentials
 primitives; deciding what to change, and in which order, happens once, here.
 
 Backend interface (what target_export and other callers use):
-    exports()                       -> {target_iqn: {iqn, device, lun, acls, chap_users, mutual_users}}
+    exports()                       -> {target_iqn: {iqn, device, lun, acls, chap_users, mutual_users
+                                                     [, portals: [(address, port), ...] where
+                                                     the backend has portals per target]}}
     sessions(iqn)                   -> initiator IQNs logged in to the target now
     chap_secret(iqn, initiator, mutual=False)
                                     -> the initiator's CHAP password (with mutual, the target's
@@ -27,7 +29,13 @@ Backend interface (what target_export and other callers use):
                                        (None: for none), from `current` as discovery_credentials() read it
     set_discovery(credentials, actions) -> take those actions
 A spec is a dict: iqn, device, initiator, chap_user, chap_password, mutual_user, mutual_password
-(both None without mutual CHAP), portal_address, portal_port.
+(both None without mutual CHAP), portals (the (address, port) pairs the target is reached on:
+several for multipath).
+
+Portals: which portals a target should have, and in which order they are added and removed, is
+decided here; a backend with portals per target (lio) only knows how to make and remove one
+(_add_portal, _remove_portal). Backends whose daemon listens for every target at once (tgt,
+iet) report no portals, and the host-wide listener is the iscsi_target role's business.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -126,7 +134,8 @@ class LocalFiles:
 def export_view(export, secret_known=True):
     """An export as shown in a diff: ACL set, LUN, device, CHAP users; the secrets are masked.
 
-    The mutual CHAP users appear only where the export has them.
+    The mutual CHAP users appear only where the export has them, the portals only where the
+    backend has portals per target.
     """
     if export is None:
         return {}
@@ -140,7 +149,14 @@ def export_view(export, secret_known=True):
     )
     if export.get("mutual_users"):
         view["mutual_users"] = dict(export["mutual_users"])
+    if export.get("portals") is not None:
+        view["portals"] = [portal_text(*portal) for portal in export["portals"]]
     return view
+
+
+def portal_text(address, port):
+    """A portal as people and iscsiadm write it: 192.0.2.10:3260, [2001:db8::10]:3260."""
+    return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
 
 
 class TargetBackend:
@@ -149,6 +165,8 @@ class TargetBackend:
     kind = None
     # The LUN number the volume gets. tgt overrides it: its LUN 0 is always the controller.
     data_lun = 0
+    # True where each target has portals of its own (lio); tgt and iet listen host-wide.
+    per_target_portals = False
 
     def __init__(self, module, files=None):
         self.module = module
@@ -188,6 +206,13 @@ class TargetBackend:
     def _delete(self, iqn, force):
         raise NotImplementedError
 
+    def _add_portal(self, iqn, address, port):
+        """Make the target reachable on address:port too (only where per_target_portals)."""
+        raise NotImplementedError
+
+    def _remove_portal(self, iqn, address, port):
+        raise NotImplementedError
+
     def _save(self, spec=None, removed_iqn=None):
         """Persist the configuration so that it survives a reboot of the target host."""
         raise NotImplementedError
@@ -195,6 +220,19 @@ class TargetBackend:
     # ---- shared logic -----------------------------------------------------------------------
     def export(self, iqn):
         return self.exports().get(iqn)
+
+    @staticmethod
+    def portal_changes(spec, current):
+        """(portals to add, portals to remove) to take `current` to spec's portals.
+
+        Added first and removed last, so that an initiator logged in on a portal that stays
+        keeps its session throughout; none for a backend that reports no portals per target.
+        """
+        live = current.get("portals")
+        if live is None:
+            return [], []
+        wanted = list(spec["portals"])
+        return [p for p in wanted if p not in live], [p for p in live if p not in wanted]
 
     def plan(self, spec):
         """The actions ensure_export(spec) would take, in order; [] when the export is as wanted."""
@@ -205,8 +243,12 @@ class TargetBackend:
         if current.get("device") != spec["device"] or current.get("lun") != self.data_lun:
             # A different volume behind the same name: the old export is stale; rebuild it.
             actions.extend(["delete target", "create target"])
-        elif not self._acl_matches(spec, current):
-            actions.append("replace ACL")
+        else:
+            if not self._acl_matches(spec, current):
+                actions.append("replace ACL")
+            add, remove = self.portal_changes(spec, current)
+            actions.extend("add portal %s" % portal_text(*portal) for portal in add)
+            actions.extend("remove portal %s" % portal_text(*portal) for portal in remove)
         if actions or not self.persisted(spec):
             actions.append("save configuration")
         return actions
@@ -226,10 +268,27 @@ class TargetBackend:
                 # Leave nothing half-made behind: a target without its ACL is of no use.
                 self._delete(spec["iqn"], force=True)
                 raise
-        elif "replace ACL" in actions:
-            self._set_acl(spec, current)
+        else:
+            if "replace ACL" in actions:
+                self._set_acl(spec, current)
+            self._change_portals(spec, current)
         self._save(spec=spec)
         return actions
+
+    def _change_portals(self, spec, current):
+        add, remove = self.portal_changes(spec, current)
+        added = []
+        try:
+            for address, port in add:
+                self._add_portal(spec["iqn"], address, port)
+                added.append((address, port))
+        except Exception:
+            # Back to the portals the target had: a half-changed list is not what was planned.
+            for address, port in added:
+                self._remove_portal(spec["iqn"], address, port)
+            raise
+        for address, port in remove:
+            self._remove_portal(spec["iqn"], address, port)
 
     def remove_export(self, iqn, force=False):
         current = self.export(iqn)

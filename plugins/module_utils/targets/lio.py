@@ -22,7 +22,8 @@ import os
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import TargetBackend, saved_pairs
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import (
+    BackendError, TargetBackend, portal_text, saved_pairs)
 
 SAVE_FILE = "/etc/rtslib-fb-target/saveconfig.json"
 
@@ -51,6 +52,7 @@ def import_rtslib(module):
 
 class LioBackend(TargetBackend):
     kind = "lio"
+    per_target_portals = True
 
     def __init__(self, module, files=None, rtslib=None):
         super(LioBackend, self).__init__(module, files)
@@ -79,8 +81,13 @@ class LioBackend(TargetBackend):
                 acls=sorted(acl.node_wwn for acl in acls),
                 chap_users=dict((acl.node_wwn, acl.chap_userid) for acl in acls if acl.chap_userid),
                 mutual_users=dict((acl.node_wwn, acl.chap_mutual_userid) for acl in acls if acl.chap_mutual_userid),
+                portals=self._portals(tpg),
             )
         return exports
+
+    @staticmethod
+    def _portals(tpg):
+        return sorted((portal.ip_address, int(portal.port)) for portal in tpg.network_portals) if tpg is not None else []
 
     def sessions(self, iqn):
         target = self._targets().get(iqn)
@@ -120,9 +127,9 @@ class LioBackend(TargetBackend):
         return None
 
     def persisted(self, spec):
-        """The saved file must exist, be private, and hold this target as it is live: a TPG with a
-        LUN on spec's device and the initiator's ACL with its CHAP users. Matched by value, never as
-        text (the target of vol1 is part of the name of vol10's)."""
+        """The saved file must exist, be private, and hold this target as it is live: a TPG with
+        spec's portals, a LUN on spec's device and the initiator's ACL with its CHAP users.
+        Matched by value, never as text (the target of vol1 is part of the name of vol10's)."""
         if self.files.mode(self.save_file) != 0o600:
             return False
         saved = self._saved()
@@ -131,7 +138,10 @@ class LioBackend(TargetBackend):
             return False
         devices = dict(("/backstores/%s/%s" % (so.get("plugin"), so.get("name")), so.get("dev"))
                        for so in saved.get("storage_objects", []))
+        wanted_portals = sorted(spec["portals"])
         for tpg in target.get("tpgs", []):
+            if sorted((portal.get("ip_address"), portal.get("port")) for portal in tpg.get("portals", [])) != wanted_portals:
+                continue
             has_lun = any(devices.get(lun.get("storage_object")) == spec["device"] for lun in tpg.get("luns", []))
             has_acl = any(acl.get("node_wwn") == spec["initiator"] and acl.get("chap_userid") == spec["chap_user"]
                           and (acl.get("chap_mutual_userid") or None) == spec.get("mutual_user")
@@ -177,13 +187,15 @@ class LioBackend(TargetBackend):
         return self.rts.BlockStorageObject(name, dev=spec["device"])
 
     def _create(self, spec):
-        storage = self._storage_object(spec)
         target = self.rts.Target(self.rts.FabricModule("iscsi"), spec["iqn"], mode="create")
         tpg = self.rts.TPG(target, 1, mode="create")
         for name, value in TPG_ATTRIBUTES.items():
             tpg.set_attribute(name, value)
-        self.rts.NetworkPortal(tpg, spec["portal_address"], spec["portal_port"], mode="create")
-        self.rts.LUN(tpg, self.data_lun, storage)
+        for address, port in spec["portals"]:
+            self._make_portal(tpg, spec["iqn"], address, port)
+        # The backstore last: once its LUN exists, _delete (the clean-up of a failed create)
+        # finds and removes it with the target; made before, a failure here would leave it behind.
+        self.rts.LUN(tpg, self.data_lun, self._storage_object(spec))
         tpg.enable = True
         self._add_acl(tpg, spec)
 
@@ -202,6 +214,21 @@ class LioBackend(TargetBackend):
         for acl in list(tpg.node_acls):
             acl.delete()  # drops that initiator's session too: force was checked by the caller
         self._add_acl(tpg, spec)
+
+    def _make_portal(self, tpg, iqn, address, port):
+        try:
+            self.rts.NetworkPortal(tpg, address, port, mode="create")
+        except Exception as error:  # rtslib raises RTSLibError and plain OSError alike
+            raise BackendError("cannot make portal %s of target %s: %s (is the address one of this host's?)"
+                               % (portal_text(address, port), iqn, error))
+
+    def _add_portal(self, iqn, address, port):
+        self._make_portal(self._tpg(self._targets()[iqn]), iqn, address, port)
+
+    def _remove_portal(self, iqn, address, port):
+        for portal in list(self._tpg(self._targets()[iqn]).network_portals):
+            if (portal.ip_address, int(portal.port)) == (address, port):
+                portal.delete()
 
     def _delete(self, iqn, force):
         target = self._targets().get(iqn)

@@ -34,7 +34,8 @@ ATTACHED_C1 = volume_meta.encode(
 
 def fake_rtslib(files):
     """A module object with the rtslib_fb classes the backend uses, sharing one state."""
-    state = types.SimpleNamespace(targets=[], storage=[], discovery=dict(enable_auth=False, userid="", password=""))
+    state = types.SimpleNamespace(targets=[], storage=[], discovery=dict(enable_auth=False, userid="", password=""),
+                                  unbindable=set())
 
     class StorageObject:
         plugin = "block"
@@ -82,16 +83,28 @@ def fake_rtslib(files):
 
     class TPG:
         def __init__(self, target, tag, mode="any"):
-            self.tag, self.luns, self.node_acls, self.portals, self.attributes = tag, [], [], [], {}
+            self.tag, self.luns, self.node_acls, self.network_portals, self.attributes = tag, [], [], [], {}
             self.enable = False
             target.tpgs.append(self)
 
         def set_attribute(self, name, value):
             self.attributes[name] = value
 
+        @property
+        def portals(self):
+            return [(portal.ip_address, portal.port) for portal in self.network_portals]
+
     class NetworkPortal:
+        # rtslib raises when the kernel cannot bind the address (not one of the host's).
         def __init__(self, tpg, address, port, mode="any"):
-            tpg.portals.append((address, port))
+            assert mode == "create" and (address, port) not in tpg.portals
+            if address in state.unbindable:
+                raise RuntimeError("Could not create NetworkPortal in configFS")
+            self.tpg, self.ip_address, self.port = tpg, address, port
+            tpg.network_portals.append(self)
+
+        def delete(self):
+            self.tpg.network_portals.remove(self)
 
     class LUN:
         def __init__(self, tpg, lun, storage_object):
@@ -129,8 +142,10 @@ def fake_rtslib(files):
                 storage_objects=[dict(name=so.name, plugin=so.plugin, dev=so.udev_path) for so in state.storage],
                 targets=[
                     dict(wwn=t.wwn, fabric="iscsi", tpgs=[
-                        dict(tag=tpg.tag, luns=[dict(index=lun.lun, storage_object="/backstores/block/" + lun.storage_object.name)
-                                                for lun in tpg.luns],
+                        dict(tag=tpg.tag, portals=[dict(ip_address=p.ip_address, port=p.port, iser=False)
+                                                   for p in tpg.network_portals],
+                             luns=[dict(index=lun.lun, storage_object="/backstores/block/" + lun.storage_object.name)
+                                   for lun in tpg.luns],
                              node_acls=[dict(node_wwn=a.node_wwn, chap_userid=a.chap_userid, chap_password=a.chap_password,
                                              chap_mutual_userid=a.chap_mutual_userid, chap_mutual_password=a.chap_mutual_password)
                                         for a in tpg.node_acls])
@@ -193,7 +208,8 @@ def test_fresh_export_check_mode_changes_nothing():
     result = lab.run(PRESENT, [lvs()], check=True, diff=True)
     assert result["changed"] and result["actions"] == ["create target", "save configuration"]
     assert result["diff"]["after"]["export"] == dict(
-        iqn=IQN, device=DEV, lun=0, acls=[C1], chap_users={C1: NEW_CREDENTIALS[0]}, chap_secret="********"
+        iqn=IQN, device=DEV, lun=0, acls=[C1], chap_users={C1: NEW_CREDENTIALS[0]}, chap_secret="********",
+        portals=["0.0.0.0:3260"],
     )
     assert lab.rts.state.targets == [] and lab.files.files == {}
 
@@ -340,6 +356,98 @@ def test_missing_rtslib_fails_with_a_clear_message():
 def test_bad_input_fails_before_anything_runs(bad):
     result = run_module(target_export, dict(PRESENT, **bad), [])
     assert result["failed"] and "invalid" in result["msg"]
+
+
+# --- multipath: one target on a list of portals (portal_addresses) ---------------------------
+A1, A2, A3 = "10.77.0.10", "10.78.0.10", "10.79.0.10"
+TWO_PORTALS = dict(PRESENT, portal_addresses=[A1, A2])
+
+
+def test_two_portals_check_real_idempotent_and_idempotent_check():
+    lab = Lab()
+    result = lab.run(TWO_PORTALS, [lvs()], check=True, diff=True)
+    assert result["changed"] and result["actions"] == ["create target", "save configuration"]
+    assert result["portals"] == ["10.77.0.10:3260", "10.78.0.10:3260"]
+    assert result["diff"]["after"]["export"]["portals"] == ["10.77.0.10:3260", "10.78.0.10:3260"]
+    assert lab.rts.state.targets == []
+    result = lab.run(TWO_PORTALS, [lvs(), lvchange(add=ATTACHED_C1)])
+    assert result["changed"] and lab.tpg().portals == [(A1, 3260), (A2, 3260)]
+    (saved_tpg,) = json.loads(lab.files.files[SAVE][0])["targets"][0]["tpgs"]
+    assert [(p["ip_address"], p["port"]) for p in saved_tpg["portals"]] == [(A1, 3260), (A2, 3260)]
+    for check in (False, True):
+        again = lab.run(TWO_PORTALS, [lvs(ATTACHED_C1)], check=check)
+        assert not again["changed"] and again["actions"] == [], again
+
+
+def test_a_portal_added_to_an_attached_export_keeps_its_acl_and_session():
+    lab = Lab()
+    lab.run(dict(PRESENT, portal_address=A1), [lvs(), lvchange(add=ATTACHED_C1)])
+    acl = lab.tpg().node_acls[0]
+    acl.session = {"state": "LOGGED_IN"}
+    result = lab.run(TWO_PORTALS, [lvs(ATTACHED_C1)], check=True, diff=True)
+    assert result["actions"] == ["add portal 10.78.0.10:3260", "save configuration"]
+    assert result["diff"]["before"]["export"]["portals"] == ["10.77.0.10:3260"]
+    assert lab.tpg().portals == [(A1, 3260)]
+    result = lab.run(TWO_PORTALS, [lvs(ATTACHED_C1)])
+    assert result["changed"] and lab.tpg().portals == [(A1, 3260), (A2, 3260)]
+    assert lab.tpg().node_acls == [acl] and acl.session
+    assert not lab.run(TWO_PORTALS, [lvs(ATTACHED_C1)])["changed"]
+
+
+def test_portals_replaced_adds_before_it_removes():
+    lab = Lab()
+    lab.run(TWO_PORTALS, [lvs(), lvchange(add=ATTACHED_C1)])
+    result = lab.run(dict(PRESENT, portal_addresses=[A2, A3]), [lvs(ATTACHED_C1)])
+    assert result["actions"] == ["add portal 10.79.0.10:3260", "remove portal 10.77.0.10:3260", "save configuration"]
+    assert lab.tpg().portals == [(A2, 3260), (A3, 3260)]
+
+
+def test_a_portal_removed_by_hand_is_put_back_and_saved():
+    lab = Lab()
+    lab.run(TWO_PORTALS, [lvs(), lvchange(add=ATTACHED_C1)])
+    lab.tpg().network_portals[1].delete()
+    result = lab.run(TWO_PORTALS, [lvs(ATTACHED_C1)])
+    assert result["actions"] == ["add portal 10.78.0.10:3260", "save configuration"]
+    assert lab.tpg().portals == [(A1, 3260), (A2, 3260)]
+
+
+def test_saved_file_without_the_new_portal_is_saved_again():
+    lab = Lab()
+    lab.run(TWO_PORTALS, [lvs(), lvchange(add=ATTACHED_C1)])
+    saved = json.loads(lab.files.files[SAVE][0])
+    saved["targets"][0]["tpgs"][0]["portals"].pop()
+    lab.files.files[SAVE][0] = json.dumps(saved)
+    result = lab.run(TWO_PORTALS, [lvs(ATTACHED_C1)])
+    assert result["actions"] == ["save configuration"]
+    assert len(json.loads(lab.files.files[SAVE][0])["targets"][0]["tpgs"][0]["portals"]) == 2
+
+
+def test_a_portal_the_kernel_cannot_bind_rolls_back_the_ones_this_run_added():
+    lab = Lab()
+    lab.run(dict(PRESENT, portal_address=A1), [lvs(), lvchange(add=ATTACHED_C1)])
+    saved_before = lab.files.files[SAVE][0]
+    lab.rts.state.unbindable.add(A3)
+    result = lab.run(dict(PRESENT, portal_addresses=[A1, A2, A3]), [lvs(ATTACHED_C1)])
+    assert result["failed"] and "Could not create NetworkPortal" in result["msg"]
+    assert lab.tpg().portals == [(A1, 3260)] and lab.files.files[SAVE][0] == saved_before
+
+
+def test_a_new_target_whose_portal_cannot_be_bound_is_not_left_behind():
+    lab = Lab()
+    lab.rts.state.unbindable.add(A2)
+    result = lab.run(TWO_PORTALS, [lvs()])
+    assert result["failed"] and lab.rts.state.targets == [] and lab.rts.state.storage == []
+
+
+@pytest.mark.parametrize("addresses, message", [
+    ([A1, "controller-storage2"], "invalid portal_addresses 'controller-storage2': an IP address is required"),
+    ([A1, A2, A1], "invalid portal_addresses: 10.77.0.10 given more than once"),
+    (["0.0.0.0", A2], "invalid portal_addresses: the wildcard 0.0.0.0 listens on every address already"),
+])
+def test_bad_portal_addresses_fail_before_anything_runs(addresses, message):
+    lab = Lab()
+    result = lab.run(dict(PRESENT, portal_addresses=addresses), [])
+    assert result["failed"] and message in result["msg"] and lab.rts.state.targets == []
 
 
 MUTUAL = dict(PRESENT, mutual_chap=True)

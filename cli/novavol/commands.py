@@ -8,7 +8,7 @@ import argparse
 from novavol import volumes as vol
 from novavol.errors import OperationFailed, UsageError
 from novavol.events import action_matches
-from novavol.render import SNAPSHOT_SHOW_FIRST, pool_table, property_table, snapshot_table, table, to_json, volume_table
+from novavol.render import SNAPSHOT_SHOW_FIRST, backup_table, pool_table, property_table, snapshot_table, table, to_json, volume_table
 from novavol.runner import inventory_exists
 
 
@@ -419,6 +419,34 @@ def backup_verify(ctx):
     ctx.note("the backup repository is sound (%s of its data read back)" % found.get("read_data_subset"))
 
 
+# Where the playbooks put the backups by default (playbooks/volume_backup.yml, roles/volume_backup).
+DEFAULT_DESTINATION = "/srv/backups/volumes"
+DEFAULT_REPOSITORY = "/srv/backups/restic"
+DEFAULT_PASSWORD_FILE = "/etc/novavolume/restic-password"
+
+
+def backup_list(ctx):
+    """The backups of one volume in both formats, one module call: volume_backup_info finds them
+    by the volume's LV name (its integer id through nova's template), so a deleted volume's
+    backups are listed too."""
+    name = vol.lv_name(ctx.args.volume, vol.NAME_TEMPLATE)
+    args = dict(volume=name, destination=ctx.args.destination or DEFAULT_DESTINATION,
+                repository=ctx.args.repository or DEFAULT_REPOSITORY,
+                password_file=ctx.args.password_file or DEFAULT_PASSWORD_FILE)
+    result = check(ctx.runner.module("volume_backup_info", args, title="backup-list %s" % name),
+                   "listing the backups of volume %s" % ctx.args.volume)
+    listed = result.module_results("volume_backup_info")
+    if not listed:
+        raise no_controller(ctx, result)
+    backups = listed[0].res.get("backups") or []
+    if ctx.args.json:
+        ctx.emit(to_json(dict(volume=name, backups=backups, repository_found=listed[0].res.get("repository_found"))))
+        return
+    ctx.emit(backup_table(backups))
+    if not backups:
+        ctx.note("no backup of volume %s in %s or %s" % (name, args["destination"], args["repository"]))
+
+
 def volume_restore(ctx):
     if ctx.args.volume:
         volume = fetch_volume(ctx)
@@ -588,6 +616,15 @@ def _backup_verify(parser):
                                              "/srv/backups/restic)")
 
 
+def _backup_list(parser):
+    parser.add_argument("volume", metavar="VOLUME", help="integer id or LV name (also of a deleted volume)")
+    parser.add_argument("--destination", help="the archives' folder on the controller (default: %s)"
+                                              % DEFAULT_DESTINATION)
+    parser.add_argument("--repository", help="the restic repository (default: %s)" % DEFAULT_REPOSITORY)
+    parser.add_argument("--password-file", dest="password_file",
+                        help="the repository's password file (default: %s)" % DEFAULT_PASSWORD_FILE)
+
+
 def _restore(parser):
     parser.add_argument("archive", metavar="ARCHIVE", help="backup archive on the controller (from volume-backup)")
     parser.add_argument("volume", metavar="VOLUME", nargs="?",
@@ -621,6 +658,8 @@ COMMANDS = (
     Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
     Command("backup-verify", "Verify the backup repository; name damaged data and the backups it touches.",
             backup_verify, _backup_verify),
+    Command("backup-list", "List the backups of a volume: time, format, size, what each added, id.",
+            backup_list, _backup_list),
     Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",
             volume_restore, _restore),
     Command("diagnose", "Probe the attachments (of one volume or all) from their compute hosts.", diagnose,

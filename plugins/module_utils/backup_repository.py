@@ -77,6 +77,7 @@ def restic_runner(module, repository, password_file):
             dump=fmt.fixed("dump"),
             restore=fmt.fixed("restore"),
             find_pack=fmt.fixed("find", "--json", "--pack"),
+            stats=fmt.fixed("stats", "--json", "--mode", "raw-data"),
             tag=fmt.opt_val("--tag"),
             group_by=fmt.opt_val("--group-by"),
             keep_last=fmt.opt_val("--keep-last"),
@@ -272,6 +273,35 @@ def read_layout(module, repository, password_file, snapshot_id):
     if not isinstance(document, dict) or document.get("format") != LAYOUT_FORMAT:
         raise BackupError("snapshot %s holds no layout.json of format %d" % (snapshot_id[:8], LAYOUT_FORMAT))
     return document
+
+
+def stored_size(runner, snapshot_ids):
+    """What the data of these snapshots takes in the repository, each blob counted once (`restic
+    stats --mode raw-data`, in bytes)."""
+    _rc, out, _err = runner.run("stats ids", stats=True, ids=list(snapshot_ids))
+    try:
+        return int(json.loads(out)["total_size"])
+    except (ValueError, KeyError, TypeError):
+        raise BackupError("restic stats printed no total_size: %s" % (out or "").strip()[:200])
+
+
+def backup_points(module, repository, password_file, volume):
+    """The backups of `volume` in the repository, oldest first: time, content, size (what the
+    backup's data takes in the repository) and added (what it took beyond the volume's earlier
+    backups still there: the growth of their union, so what a later backup shares with an earlier
+    one counts once). restic 0.14 keeps no per-snapshot summary: one `restic stats` per backup
+    for its size and one per backup after the first for the union."""
+    snapshots = list_snapshots(module, repository, password_file, volume)
+    runner = restic_runner(module, repository, password_file)
+    points, union_before = [], 0
+    for index, snapshot in enumerate(snapshots):
+        own = stored_size(runner, [snapshot["id"]])
+        union = own if index == 0 else stored_size(runner, [item["id"] for item in snapshots[:index + 1]])
+        points.append(dict(format="repository", id=snapshot["short_id"], snapshot_id=snapshot["id"],
+                           time=time_of(snapshot), content=snapshot["content"], size=own,
+                           added=max(union - union_before, 0), volume_size=snapshot["size"]))
+        union_before = union
+    return points
 
 
 def time_of(snapshot):

@@ -10,9 +10,10 @@ display_name, size, volume_type, attached_to, mountpoint; `reference` resolved, 
 refusals checked, by the real module_utils/volume_reference.py; the snapshots), `volume` with
 source_snapshot or source_volume (a clone of its source's size), and `volume_snapshot` (name or
 name_template, volume, display_name, state present, absent or reverted; a revert of a volume in
-use refused). The playbooks that act on one volume resolve `volume_reference` with the real
-playbooks/tasks/volume_reference.yml, as the real ones do; the attach resolves it in its export
-step (fake_op op=attach), as target_export does.
+use refused), and `volume_backup_info` (volume, destination, repository, password_file; the
+backups of a volume of the state). The playbooks that act on one volume resolve
+`volume_reference` with the real playbooks/tasks/volume_reference.yml, as the real ones do; the
+attach resolves it in its export step (fake_op op=attach), as target_export does.
 """
 
 import json
@@ -328,6 +329,36 @@ main()
 '''
 
 
+# volume_backup_info: a volume of the fake state has an archive and two repository backups (the
+# second adding what changed); any other name has none, as a volume never backed up.
+VOLUME_BACKUP_INFO = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(volume=dict(type="str", required=True),
+                                destination=dict(type="str", default="/srv/backups/volumes"),
+                                repository=dict(type="str"), password_file=dict(type="str", no_log=False)),
+                           supports_check_mode=True)
+    params = module.params
+    backups = []
+    if params["volume"] in load():
+        name = params["volume"]
+        stem = "%s_20261122T210000Z" % name
+        backups = [
+            dict(format="archive", id=stem + ".tar.gz", archive="%s/%s/%s.tar.gz" % (params["destination"], name, stem),
+                 time="2026-11-22T21:00:00Z", content="files", size=13107200, added=13107200,
+                 volume_size=1073741824, complete=True),
+            dict(format="repository", id="4566b95e", snapshot_id="4566b95e" + "0" * 56, time="2026-11-23T21:00:00Z",
+                 content="files", size=12583000, added=12583000, volume_size=1073741824),
+            dict(format="repository", id="5566b95e", snapshot_id="5566b95e" + "0" * 56, time="2026-11-24T21:00:00Z",
+                 content="files", size=14680064, added=2097152, volume_size=1073741824),
+        ]
+    module.exit_json(changed=False, backups=backups, repository_found=bool(params["repository"]))
+
+
+main()
+'''
+
+
 # The real playbooks' first step on a volume named by the user, with what each refuses.
 _RESOLVE = """\
 - name: Find the volume asked for by reference
@@ -485,7 +516,8 @@ def build(root):
                      "retry_files_enabled = False\ninterpreter_python = auto_silent\n")
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
                          ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT),
-                         ("host_state.py", HOST_STATE), ("volume_backup_verify.py", VOLUME_BACKUP_VERIFY)):
+                         ("host_state.py", HOST_STATE), ("volume_backup_verify.py", VOLUME_BACKUP_VERIFY),
+                         ("volume_backup_info.py", VOLUME_BACKUP_INFO)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

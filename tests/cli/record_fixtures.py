@@ -110,6 +110,10 @@ def main():
         save("backup_verify_damaged", runner.playbook("volume_backup_verify.yml", {}))
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
+        listing = dict(destination="/srv/backups/volumes", repository="/srv/backups/restic",
+                       password_file="/etc/novavolume/restic-password")
+        save("backup_list", runner.module("volume_backup_info", dict(listing, volume="volume-00000001")))
+        save("backup_list_none", runner.module("volume_backup_info", dict(listing, volume="volume-00000063")))
         save("reference_web_data", runner.module("volume_info", dict(reference="web data")))
         save("reference_unknown", runner.module("volume_info", dict(reference="99")))
         save("delete_ambiguous", runner.playbook("volume_delete.yml", dict(volume_reference="scratch", force=False)))

@@ -437,3 +437,36 @@ def test_snapshot_delete_of_a_missing_snapshot_fails(cli):
     run = cli(["snapshot-delete", "1"], [("module", "volume_snapshot", "snapshot_delete_missing")])
     assert run.code == 1
     assert "no snapshot '1': give an id or LV name from `novavol snapshot-list`" in run.stderr
+
+
+def test_backup_list_is_one_module_call_and_prints_the_points(cli):
+    run = cli(["backup-list", "1"], [("module", "volume_backup_info", "backup_list")])
+    assert run.code == 0, run.stderr
+    # the id through nova's template: no listing first, so a deleted volume's backups are found too
+    assert run.calls == [("module", "volume_backup_info", dict(
+        volume="volume-00000001", destination="/srv/backups/volumes", repository="/srv/backups/restic",
+        password_file="/etc/novavolume/restic-password", _hosts="controller[0]"))]
+    lines = run.stdout.splitlines()
+    assert lines[1] == "| Time                | Format     | Content | Size     | Added    | ID" + " " * 37 + " |"
+    assert lines[3] == "| 2026-11-22 21:00:00 | archive    | files   | 12.5 MiB | 12.5 MiB | " \
+                       "volume-00000001_20261122T210000Z.tar.gz |"
+    assert lines[5].startswith("| 2026-11-24 21:00:00 | repository | files   | 14.0 MiB | 2.0 MiB  | 5566b95e")
+
+
+def test_backup_list_json_and_options(cli):
+    run = cli(["backup-list", "volume-00000001", "--repository", "/srv/other", "--password-file", "/etc/pw", "--json"],
+              [("module", "volume_backup_info", "backup_list")])
+    assert run.code == 0, run.stderr
+    assert run.calls[0][2]["repository"] == "/srv/other" and run.calls[0][2]["password_file"] == "/etc/pw"
+    shown = run.json()
+    assert shown["volume"] == "volume-00000001" and shown["repository_found"] is True
+    assert [(b["format"], b["id"], b["added"]) for b in shown["backups"]] == [
+        ("archive", "volume-00000001_20261122T210000Z.tar.gz", 13107200), ("repository", "4566b95e", 12583000),
+        ("repository", "5566b95e", 2097152)]
+
+
+def test_backup_list_of_a_volume_without_backups_says_so(cli):
+    run = cli(["backup-list", "99"], [("module", "volume_backup_info", "backup_list_none")])
+    assert run.code == 0, run.stderr
+    assert run.calls[0][2]["volume"] == "volume-00000063"
+    assert "no backup of volume volume-00000063 in /srv/backups/volumes or /srv/backups/restic" in run.stderr

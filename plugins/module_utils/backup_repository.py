@@ -78,6 +78,7 @@ def restic_runner(module, repository, password_file):
             restore=fmt.fixed("restore"),
             find_pack=fmt.fixed("find", "--json", "--pack"),
             stats=fmt.fixed("stats", "--json", "--mode", "raw-data"),
+            list_paths=fmt.fixed("ls", "--json"),
             tag=fmt.opt_val("--tag"),
             group_by=fmt.opt_val("--group-by"),
             keep_last=fmt.opt_val("--keep-last"),

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: volume_restore
-short_description: Restore a volume_backup archive or repository snapshot into a new or a detached volume
+short_description: Restore a volume_backup archive or repository snapshot into a volume, or single files from it
 description:
   - Runs on the controller. Reads the manifest beside the archive, checks that the checksum file
     and the manifest agree and that the archive's checksum matches, before anything is created.
@@ -29,6 +29,14 @@ description:
     restored as an archive is, from its C(layout.json), with C(restic restore); a backup of content
     C(image) is streamed with C(restic dump) onto the volume, partition table and all. The volume
     is then tagged C(novavolume.restored=<snapshot id>).
+  - With I(paths), single files or folders of a files backup in the repository are restored into
+    the folder I(destination) on the controller instead, and no volume is touched - each path is
+    looked up in the backup first (C(restic ls)); C(restic restore --include) writes them into a
+    temporary folder beside I(destination), and each is moved into place only when all are there,
+    so a failed or stopped restore leaves nothing in I(destination). A I(destination) that holds
+    anything is refused unless I(force), which replaces the restored paths in it and leaves the
+    rest alone. A new I(destination) is made with mode 0700 (the files keep their owners and
+    modes). C(playbooks/volume_restore_files.yml) also puts them onto a compute host.
   - Attaching the restored volume to an instance is M(novavolume.lvm_iscsi.target_export)'s and
     M(novavolume.lvm_iscsi.iscsi_session)'s job (see C(playbooks/volume_attach.yml)).
 version_added: "0.1.0"
@@ -57,16 +65,32 @@ options:
     type: str
     default: latest
   name:
-    description: The volume (LV) to restore into.
+    description: The volume (LV) to restore into. Required unless I(paths) is given.
     type: str
-    required: true
+  paths:
+    description:
+      - Restore only these files or folders, into I(destination), from a backup of content C(files)
+        in I(repository). Each is a path inside the backed-up file system as the instance sees it
+        (C(etc/hosts) or C(/etc/hosts)), without C(..).
+    type: list
+    elements: str
+  member:
+    description:
+      - With I(paths), the backup's file system they are in - C(volume) (a file system on the whole
+        volume) or C(part<N>) (partition N). Needed only when the backup holds more than one.
+    type: str
+  destination:
+    description: With I(paths), the folder on the controller they are restored into (with their paths below it). Its parent must exist.
+    type: path
   size:
     description:
       - Size of a new volume (GB, or a number with a unit). Defaults to the backed-up volume's
         size; a smaller size is raised to it.
     type: str
   force:
-    description: Restore into an existing volume (detached, not in use), destroying its data.
+    description:
+      - Restore into an existing volume (detached, not in use), destroying its data.
+      - With I(paths), restore into a I(destination) that is not empty, replacing the restored paths in it.
     type: bool
     default: false
   keep_uuids:
@@ -84,8 +108,9 @@ options:
     type: path
     default: /run/novavolume-backup
 notes:
-  - Check mode verifies the archive (or finds the snapshot and reads its layout) and reports what would be done.
-  - Supports diff mode (whether the volume exists and holds this restore).
+  - Check mode verifies the archive (or finds the snapshot and reads its layout; with I(paths), also
+    looks the paths up and checks the destination) and reports what would be done.
+  - Supports diff mode (whether the volume exists and holds this restore; with I(paths), the destination before and the paths after).
 requirements: [lvm2, kpartx, tar, pigz or gzip, zstd (for zstd archives), util-linux (sfdisk, mount), e2fsprogs/xfsprogs, restic (for a repository)]
 """
 
@@ -108,28 +133,59 @@ EXAMPLES = r"""
     password_file: /etc/novavolume/restic-password
     source_volume: volume-2
     name: volume-2-restored
+
+- name: Restore two files of the latest backup of volume-2 into a folder on the controller
+  novavolume.lvm_iscsi.volume_restore:
+    repository: /srv/backups/restic
+    password_file: /etc/novavolume/restic-password
+    source_volume: volume-2
+    paths: [etc/nginx/nginx.conf, var/www/index.html]
+    destination: /srv/restores/volume-2
 """
 
 RETURN = r"""
 action:
-  description: C(create) (new volume), C(overwrite) (existing volume with force) or C(done) (already restored).
+  description:
+    - C(create) (new volume), C(overwrite) (existing volume with force) or C(done) (already restored).
+    - C(files) with I(paths).
   returned: always
   type: str
   sample: create
 volume:
   description: The restored volume.
-  returned: always
+  returned: unless I(paths) is given
   type: dict
   sample: {name: volume-1-restored, vg: nova-volumes, path: /dev/nova-volumes/volume-1-restored, size: 1073741824,
            restored_from: /srv/backups/volumes/volume-1/volume-1_20261124T210000Z.tar.gz, source_volume: volume-1,
            backup_started_at: "2026-11-24T21:00:00Z", checksum: "3f786850e387550fdab836ed7e6dc881de23001b",
            filesystems: [{member: part1, partition: 1, fstype: ext3, label: data, uuid: "6b1c..."}]}
+destination:
+  description: With I(paths), the folder they were restored into.
+  returned: with I(paths)
+  type: str
+  sample: /srv/restores/volume-2
+paths:
+  description: With I(paths), the paths restored (relative to I(destination) and to the file system).
+  returned: with I(paths)
+  type: list
+  elements: str
+  sample: [etc/nginx/nginx.conf, var/www/index.html]
+member:
+  description: With I(paths), the backup's file system they came from.
+  returned: with I(paths)
+  type: str
+  sample: part1
+snapshot_id:
+  description: With I(paths), the restic snapshot they came from.
+  returned: with I(paths)
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_file_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
@@ -147,16 +203,21 @@ def main():
             password_file=dict(type="path", no_log=False),
             source_volume=dict(type="str"),
             snapshot=dict(type="str", default="latest"),
-            name=dict(type="str", required=True),
+            name=dict(type="str"),
+            paths=dict(type="list", elements="str"),
+            member=dict(type="str"),
+            destination=dict(type="path"),
             size=dict(type="str"),
             force=dict(type="bool", default=False),
             keep_uuids=dict(type="bool", default=True),
             display_name=dict(type="str"),
             work_dir=dict(type="path", default="/run/novavolume-backup"),
         ),
-        required_one_of=[("archive", "repository")],
-        mutually_exclusive=[("archive", "repository")],
-        required_by=dict(repository=("password_file", "source_volume")),
+        required_one_of=[("archive", "repository"), ("name", "paths")],
+        mutually_exclusive=[("archive", "repository"), ("name", "paths"), ("archive", "paths"), ("size", "paths"),
+                            ("display_name", "paths")],
+        required_by=dict(repository=("password_file", "source_volume"), paths=("destination",),
+                         member=("paths",), destination=("paths",)),
         supports_check_mode=True,
     )
     params = module.params
@@ -168,7 +229,11 @@ def main():
             if params["password_file"] else None,
             source_volume=validation.volume_name(params["source_volume"]) if params["source_volume"] else None,
             snapshot=backup_repository.snapshot_choice(params["snapshot"]),
-            name=validation.volume_name(params["name"]),
+            name=validation.volume_name(params["name"]) if params["name"] else None,
+            paths=backup_file_restore.file_paths(params["paths"]) if params["paths"] is not None else None,
+            member=backup_file_restore.member_name(params["member"]),
+            destination=backup_file_restore.destination_folder(params["destination"])
+            if params["destination"] else None,
             vg=validation.vg_name(params["vg"]),
             size=validation.size_bytes(params["size"]) if params["size"] else None,
             force=params["force"],
@@ -182,7 +247,10 @@ def main():
     # A stopped timer or a cancelled job: clean up what this run made, then report.
     try:
         with backup_common.stop_cleanly_on_signals():
-            result = backup_restore.restore(module, options, check_mode=module.check_mode)
+            if options["paths"] is not None:
+                result = backup_file_restore.restore_files(module, options, check_mode=module.check_mode)
+            else:
+                result = backup_restore.restore(module, options, check_mode=module.check_mode)
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
     except BackupError as error:

@@ -10,10 +10,11 @@ display_name, size, volume_type, attached_to, mountpoint; `reference` resolved, 
 refusals checked, by the real module_utils/volume_reference.py; the snapshots), `volume` with
 source_snapshot or source_volume (a clone of its source's size), and `volume_snapshot` (name or
 name_template, volume, display_name, state present, absent or reverted; a revert of a volume in
-use refused), and `volume_backup_info` (volume, destination, repository, password_file; the
-backups of a volume of the state). The playbooks that act on one volume resolve
-`volume_reference` with the real playbooks/tasks/volume_reference.yml, as the real ones do; the
-attach resolves it in its export step (fake_op op=attach), as target_export does.
+use refused), `volume_backup_info` (volume, destination, repository, password_file; the backups
+of a volume of the state) and `volume_restore` with paths (the files restored). The playbooks
+that act on one volume resolve `volume_reference` with the real
+playbooks/tasks/volume_reference.yml, as the real ones do; the attach resolves it in its export
+step (fake_op op=attach), as target_export does.
 """
 
 import json
@@ -359,6 +360,30 @@ main()
 '''
 
 
+# volume_restore with paths (single files), as volume_restore_files.yml runs it: the paths
+# normalized as the real module does; a path with "missing" in it is not in the backup.
+VOLUME_RESTORE = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(repository=dict(type="str"), password_file=dict(type="str", no_log=False),
+                                source_volume=dict(type="str"), snapshot=dict(type="str", default="latest"),
+                                paths=dict(type="list", elements="str"), member=dict(type="str"),
+                                destination=dict(type="str"), force=dict(type="bool", default=False)),
+                           supports_check_mode=True)
+    params = module.params
+    paths = [path.strip("/") for path in params["paths"]]
+    missing = [path for path in paths if "missing" in path]
+    if missing:
+        module.fail_json(msg="snapshot 5566b95e of %s has no %s in file system part1; nothing was changed"
+                             % (params["source_volume"], ", ".join(missing)))
+    module.exit_json(changed=True, action="files", destination=params["destination"], paths=paths, member="part1",
+                     source_volume=params["source_volume"], snapshot_id="5566b95e" + "0" * 56)
+
+
+main()
+'''
+
+
 # The real playbooks' first step on a volume named by the user, with what each refuses.
 _RESOLVE = """\
 - name: Find the volume asked for by reference
@@ -471,6 +496,23 @@ PLAYBOOKS = {
           ansible.builtin.debug:
             var: restore_result.volume
         """),
+    # The controller's play of the real one (with instance, it also carries them over).
+    "volume_restore_files.yml": _play("Restore the files on the controller", "controller", """\
+        - name: Restore the paths of the backup into {{ destination }}
+          novavolume.lvm_iscsi.volume_restore:
+            repository: "{{ repository | default('/srv/backups/restic') }}"
+            password_file: "{{ password_file | default('/etc/novavolume/restic-password') }}"
+            source_volume: "{{ source_volume }}"
+            snapshot: "{{ snapshot | default(omit) }}"
+            paths: "{{ paths }}"
+            member: "{{ member | default(omit) }}"
+            destination: "{{ destination }}"
+            force: "{{ force | default(false) | bool }}"
+          register: restore_files_result
+        - name: Show what was restored
+          ansible.builtin.debug:
+            msg: "{{ restore_files_result.paths | map('regex_replace', '^', destination ~ '/') | list }}"
+        """),
     "snapshot_create.yml": _play("Snapshot a volume", "controller", """\
         - name: Snapshot {{ volume }}
           novavolume.lvm_iscsi.volume_snapshot:
@@ -517,7 +559,7 @@ def build(root):
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
                          ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT),
                          ("host_state.py", HOST_STATE), ("volume_backup_verify.py", VOLUME_BACKUP_VERIFY),
-                         ("volume_backup_info.py", VOLUME_BACKUP_INFO)):
+                         ("volume_backup_info.py", VOLUME_BACKUP_INFO), ("volume_restore.py", VOLUME_RESTORE)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

@@ -470,3 +470,32 @@ def test_backup_list_of_a_volume_without_backups_says_so(cli):
     assert run.code == 0, run.stderr
     assert run.calls[0][2]["volume"] == "volume-00000063"
     assert "no backup of volume volume-00000063 in /srv/backups/volumes or /srv/backups/restic" in run.stderr
+
+
+def test_restore_files_is_one_playbook_run(cli):
+    run = cli(["restore-files", "1", "/etc/hosts", "srv/www", "--destination", "/srv/restores/v1"],
+              [("playbook", "volume_restore_files.yml", "restore_files")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("playbook", "volume_restore_files.yml", dict(
+        source_volume="volume-00000001", paths=["/etc/hosts", "srv/www"], destination="/srv/restores/v1", force=False))]
+    assert "  /srv/restores/v1/etc/hosts" in run.stdout and "  /srv/restores/v1/srv/www" in run.stdout
+    assert "restored etc/hosts, srv/www of volume volume-00000001 (backup 5566b95e) into /srv/restores/v1" in run.stderr
+
+
+def test_restore_files_onto_a_compute_host_with_options(cli):
+    run = cli(["restore-files", "volume-00000001", "etc/hosts", "--destination", "/srv/restores/v1", "--instance",
+               "compute2", "--snapshot", "5566b95e", "--member", "part1", "--force", "--json"],
+              [("playbook", "volume_restore_files.yml", "restore_files")])
+    assert run.code == 0, run.stderr
+    assert run.calls[0][2] == dict(source_volume="volume-00000001", paths=["etc/hosts"], destination="/srv/restores/v1",
+                                   force=True, instance="compute2", snapshot="5566b95e", member="part1")
+    shown = run.json()
+    assert (shown["instance"], shown["member"], shown["snapshot_id"][:8]) == ("compute2", "part1", "5566b95e")
+
+
+def test_restore_files_of_a_path_not_in_the_backup_fails_with_its_message(cli):
+    run = cli(["restore-files", "1", "etc/missing.conf", "--destination", "/srv/restores/v1"],
+              [("playbook", "volume_restore_files.yml", "restore_files_missing")])
+    assert run.code == 1
+    assert ("restoring files of volume 1 into /srv/restores/v1 failed: controller1: Restore the paths of the backup "
+            "into /srv/restores/v1: snapshot 5566b95e of volume-00000001 has no etc/missing.conf") in run.stderr

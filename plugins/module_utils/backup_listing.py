@@ -37,11 +37,11 @@ def archive_points(destination, volume):
 
 def list_points(module, volume, destination, repository=None, password_file=None):
     """-> (points of both formats, oldest first; whether the repository was there to read). A
-    repository that does not exist (yet) holds no backup."""
+    repository that does not exist (yet), on the controller or on its SFTP host, holds no backup."""
     points = archive_points(destination, volume)
     found = False
     if repository:
-        found = backup_repository.is_repository(repository)
+        found = backup_repository.is_repository(module, repository, password_file)
         if found:
             points.extend(backup_repository.backup_points(module, repository, password_file, volume))
     return sorted(points, key=lambda point: point["time"] or ""), found

@@ -42,9 +42,10 @@ options:
     default: /srv/backups/volumes
   repository:
     description:
-      - The restic repository volume_backup writes with O(novavolume.lvm_iscsi.volume_backup#module:format=repository).
-        Left out, only archives are listed. A repository that does not exist yet holds no backup.
-    type: path
+      - The restic repository volume_backup writes with O(novavolume.lvm_iscsi.volume_backup#module:format=repository),
+        an absolute path on the controller or C(sftp:USER@HOST:/PATH). Left out, only archives are listed. A
+        repository that does not exist yet holds no backup.
+    type: str
   password_file:
     description: The repository's password file (restic reads it; the password is in no argv or log). Required with I(repository).
     type: path
@@ -87,7 +88,7 @@ repository_found:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_listing, validation
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_listing, backup_repository, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
@@ -98,7 +99,7 @@ def main():
         argument_spec=dict(
             volume=dict(type="str", required=True),
             destination=dict(type="path", default="/srv/backups/volumes"),
-            repository=dict(type="path"),
+            repository=dict(type="str"),
             password_file=dict(type="path", no_log=False),
         ),
         required_by=dict(repository=("password_file",)),
@@ -108,7 +109,7 @@ def main():
     try:
         volume = validation.volume_name(params["volume"])
         destination = validation.absolute_path(params["destination"], "destination")
-        repository = validation.absolute_path(params["repository"], "repository") if params["repository"] else None
+        repository = backup_repository.repository_location(params["repository"]) if params["repository"] else None
         password_file = validation.absolute_path(params["password_file"], "password_file") \
             if params["password_file"] else None
     except ValidationError as error:

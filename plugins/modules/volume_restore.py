@@ -52,8 +52,8 @@ options:
       - Give either I(archive) or I(repository).
     type: path
   repository:
-    description: Absolute path of the restic repository volume_backup wrote with I(format=repository).
-    type: path
+    description: The restic repository volume_backup wrote with I(format=repository), an absolute path on the controller or C(sftp:USER@HOST:/PATH).
+    type: str
   password_file:
     description: The repository's password file. Required with I(repository).
     type: path
@@ -199,7 +199,7 @@ def main():
         argument_spec=argument_spec(
             ["volume_group", "locking"],
             archive=dict(type="path"),
-            repository=dict(type="path"),
+            repository=dict(type="str"),
             password_file=dict(type="path", no_log=False),
             source_volume=dict(type="str"),
             snapshot=dict(type="str", default="latest"),
@@ -224,7 +224,7 @@ def main():
     try:
         options = dict(
             archive=validation.absolute_path(params["archive"], "archive") if params["archive"] else None,
-            repository=validation.absolute_path(params["repository"], "repository") if params["repository"] else None,
+            repository=backup_repository.repository_location(params["repository"]) if params["repository"] else None,
             password_file=validation.absolute_path(params["password_file"], "password_file")
             if params["password_file"] else None,
             source_volume=validation.volume_name(params["source_volume"]) if params["source_volume"] else None,

@@ -245,3 +245,23 @@ def test_data_subset(value, expected):
 def test_data_subset_refuses(value):
     with pytest.raises(ValidationError):
         backup_repository.data_subset(value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("/srv/backups/restic", "/srv/backups/restic"),
+    ("/srv/backups//restic/", "/srv/backups/restic"),
+    ("sftp:novabackup@backup1:/srv/restic", "sftp:novabackup@backup1:/srv/restic"),
+    ("sftp:backup1.example.org:/srv/restic/./x", "sftp:backup1.example.org:/srv/restic/x"),
+    ("sftp:nb@10.77.0.20:/srv/restic", "sftp:nb@10.77.0.20:/srv/restic"),
+])
+def test_repository_location(value, expected):
+    assert backup_repository.repository_location(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    "srv/restic", "/srv/../etc", "sftp:backup1:srv/restic", "sftp:backup1:/srv/../etc", "sftp:-oProxyCommand=x:/srv",
+    "sftp:us er@backup1:/srv", "sftp:backup1", "sftp:@backup1:/srv", "sftp:nb@backup1:/srv\0x", "s3:bucket/x",
+])
+def test_repository_location_refuses(value):
+    with pytest.raises(ValidationError):
+        backup_repository.repository_location(value)

@@ -8,7 +8,7 @@ import argparse
 from novavol import volumes as vol
 from novavol.errors import OperationFailed, UsageError
 from novavol.events import action_matches
-from novavol.render import SNAPSHOT_SHOW_FIRST, pool_table, property_table, snapshot_table, table, to_json, volume_table
+from novavol.render import SNAPSHOT_SHOW_FIRST, backup_table, pool_table, property_table, snapshot_table, table, to_json, volume_table
 from novavol.runner import inventory_exists
 
 
@@ -420,6 +420,55 @@ def backup_verify(ctx):
     ctx.note("the backup repository is sound (%s of its data read back)" % found.get("read_data_subset"))
 
 
+# Where the playbooks put the backups by default (playbooks/volume_backup.yml, roles/volume_backup).
+DEFAULT_DESTINATION = "/srv/backups/volumes"
+DEFAULT_REPOSITORY = "/srv/backups/restic"
+DEFAULT_PASSWORD_FILE = "/etc/novavolume/restic-password"
+
+
+def backup_list(ctx):
+    """The backups of one volume in both formats, one module call: volume_backup_info finds them
+    by the volume's LV name (its integer id through nova's template), so a deleted volume's
+    backups are listed too."""
+    name = vol.lv_name(ctx.args.volume, vol.NAME_TEMPLATE)
+    args = dict(volume=name, destination=ctx.args.destination or DEFAULT_DESTINATION,
+                repository=ctx.args.repository or DEFAULT_REPOSITORY,
+                password_file=ctx.args.password_file or DEFAULT_PASSWORD_FILE)
+    result = check(ctx.runner.module("volume_backup_info", args, title="backup-list %s" % name),
+                   "listing the backups of volume %s" % ctx.args.volume)
+    listed = result.module_results("volume_backup_info")
+    if not listed:
+        raise no_controller(ctx, result)
+    backups = listed[0].res.get("backups") or []
+    if ctx.args.json:
+        ctx.emit(to_json(dict(volume=name, backups=backups, repository_found=listed[0].res.get("repository_found"))))
+        return
+    ctx.emit(backup_table(backups))
+    if not backups:
+        ctx.note("no backup of volume %s in %s or %s" % (name, args["destination"], args["repository"]))
+
+
+def restore_files(ctx):
+    """Single files or folders of a volume's files backup (restic repository) into a folder on the
+    controller, or with --instance onto that compute host: one run of volume_restore_files.yml,
+    which refuses a destination that holds anything unless --force."""
+    name = vol.lv_name(ctx.args.volume, vol.NAME_TEMPLATE)
+    extravars = dict(source_volume=name, paths=ctx.args.paths, destination=ctx.args.destination,
+                     force=ctx.args.force)
+    extravars.update(_optional(ctx.args, "instance", "snapshot", "member", "repository", "password_file"))
+    where = "%s on %s" % (ctx.args.destination, ctx.args.instance) if ctx.args.instance else ctx.args.destination
+    result = check(ctx.runner.playbook("volume_restore_files.yml", extravars, title="restore-files %s" % name),
+                   "restoring files of volume %s into %s" % (ctx.args.volume, where))
+    restored = [r.res for r in result.module_results("volume_restore")]
+    if not restored:
+        raise no_controller(ctx, result)
+    payload = dict(volume=name, instance=ctx.args.instance, destination=ctx.args.destination,
+                   paths=restored[0].get("paths"), member=restored[0].get("member"),
+                   snapshot_id=restored[0].get("snapshot_id"))
+    _playbook_report(ctx, result, payload, "restored %s of volume %s (backup %s) into %s" % (
+        ", ".join(restored[0].get("paths") or []), name, (restored[0].get("snapshot_id") or "")[:8], where))
+
+
 def volume_restore(ctx):
     # One run: volume_restore resolves VOLUME (refusing one attached, or without --force) or, with
     # no VOLUME, names a new volume with the next free id under the volume group's lock of new
@@ -587,6 +636,30 @@ def _backup_verify(parser):
                                              "/srv/backups/restic)")
 
 
+def _backup_list(parser):
+    parser.add_argument("volume", metavar="VOLUME", help="integer id or LV name (also of a deleted volume)")
+    parser.add_argument("--destination", help="the archives' folder on the controller (default: %s)"
+                                              % DEFAULT_DESTINATION)
+    parser.add_argument("--repository", help="the restic repository (default: %s)" % DEFAULT_REPOSITORY)
+    parser.add_argument("--password-file", dest="password_file",
+                        help="the repository's password file (default: %s)" % DEFAULT_PASSWORD_FILE)
+
+
+def _restore_files(parser):
+    parser.add_argument("volume", metavar="VOLUME", help="integer id or LV name (also of a deleted volume)")
+    parser.add_argument("paths", metavar="PATH", nargs="+",
+                        help="a file or folder in the volume's file system, as the instance sees it (etc/hosts)")
+    parser.add_argument("--destination", required=True, metavar="DIR",
+                        help="the folder they go into (with their paths below it); must hold nothing unless --force")
+    parser.add_argument("--instance", metavar="HOST", help="put them on this compute host (default: the controller)")
+    parser.add_argument("--snapshot", help="the backup's id from backup-list (default: the latest)")
+    parser.add_argument("--member", help="the file system (volume or part<N>) when the backup holds several")
+    parser.add_argument("--force", action="store_true", help="replace the restored paths in a destination that holds files")
+    parser.add_argument("--repository", help="the restic repository (default: %s)" % DEFAULT_REPOSITORY)
+    parser.add_argument("--password-file", dest="password_file",
+                        help="the repository's password file (default: %s)" % DEFAULT_PASSWORD_FILE)
+
+
 def _restore(parser):
     parser.add_argument("archive", metavar="ARCHIVE", help="backup archive on the controller (from volume-backup)")
     parser.add_argument("volume", metavar="VOLUME", nargs="?",
@@ -620,6 +693,10 @@ COMMANDS = (
     Command("volume-backup", "Back up a volume (snapshot, copy, drop the snapshot).", volume_backup, _backup),
     Command("backup-verify", "Verify the backup repository; name damaged data and the backups it touches.",
             backup_verify, _backup_verify),
+    Command("backup-list", "List the backups of a volume: time, format, size, what each added, id.",
+            backup_list, _backup_list),
+    Command("restore-files", "Restore files or folders of a volume's backup onto the controller or a compute host.",
+            restore_files, _restore_files),
     Command("volume-restore", "Restore a backup archive into a new volume, or over a detached one.",
             volume_restore, _restore),
     Command("diagnose", "Probe the attachments (of one volume or all) from their compute hosts.", diagnose,

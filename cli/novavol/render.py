@@ -38,6 +38,16 @@ SNAPSHOT_COLUMNS = (
 SNAPSHOT_SHOW_FIRST = ("id", "name", "volume_id", "origin", "status", "status_reason", "display_name", "size",
                        "provisioning", "created_at")
 
+# backup-list's columns: volume_backup_info's points, oldest first.
+BACKUP_COLUMNS = (
+    ("Time", lambda b: (b["time"] or "")[:19].replace("T", " ")),
+    ("Format", lambda b: b["format"] if b.get("complete", True) else b["format"] + " (incomplete)"),
+    ("Content", lambda b: b["content"]),
+    ("Size", lambda b: human_bytes(b["size"])),
+    ("Added", lambda b: human_bytes(b["added"])),
+    ("ID", lambda b: b["id"]),
+)
+
 # volume-show's rows, in nova's order; anything else volume_info reports follows, sorted.
 SHOW_FIRST = ("id", "name", "status", "status_reason", "display_name", "size", "volume_type", "provisioning", "thin_pool",
               "attached_to", "mountpoint", "created_at")
@@ -49,6 +59,18 @@ def cell(value):
     if isinstance(value, (list, dict)):
         return json.dumps(value, sort_keys=True)
     return str(value)
+
+
+def human_bytes(size):
+    """Bytes as people read them (binary units, one decimal); None stays None."""
+    if size is None:
+        return None
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return "%d B" % value if unit == "B" else "%.1f %s" % (value, unit)
+        value /= 1024.0
+    return "%.1f TiB" % value
 
 
 def table(headers, rows):
@@ -79,6 +101,11 @@ def volume_table(volumes):
 def snapshot_table(snapshots):
     return table([header for header, _get in SNAPSHOT_COLUMNS],
                  [[get(snapshot) for _header, get in SNAPSHOT_COLUMNS] for snapshot in snapshots])
+
+
+def backup_table(backups):
+    return table([header for header, _get in BACKUP_COLUMNS],
+                 [[get(backup) for _header, get in BACKUP_COLUMNS] for backup in backups])
 
 
 def pool_table(pools):

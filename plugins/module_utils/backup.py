@@ -319,7 +319,7 @@ def repository_options(params):
     if params.get("retention_days") is not None:
         raise ValidationError("retention_days applies to format archive; a repository keeps what keep_last, "
                               "keep_daily, keep_weekly and keep_monthly say")
-    return dict(format=backup_format, repository=validation.absolute_path(params["repository"], "repository"),
+    return dict(format=backup_format, repository=backup_repository.repository_location(params["repository"]),
                 password_file=validation.absolute_path(params["password_file"], "password_file"),
                 keep_policy=policy)
 

@@ -32,6 +32,7 @@ import tempfile
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
 OUR_TAG = "novavolume"
@@ -46,6 +47,11 @@ KEEP_POLICIES = ("keep_last", "keep_daily", "keep_weekly", "keep_monthly")
 # errors" (a blob in it does not decrypt or hash right).
 DAMAGED_PACK = re.compile(r"(?:Pack ID does not match, want|\bpack) ([0-9a-f]{64})", re.IGNORECASE)
 # --read-data-subset: a percentage, or n/t (the n-th of t parts), as restic takes it.
+# An SFTP repository as restic names it: sftp:[USER@]HOST:/ABSOLUTE/PATH (HOST a name or an IPv4
+# address; ssh finds the key and the host key through the ssh configuration, see roles/volume_backup).
+SFTP_REPOSITORY = re.compile(
+    r"\Asftp:(?:(?P<user>[a-z_][a-z0-9_-]{0,31})@)?(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)"
+    r":(?P<path>/[^\0]*)\Z")
 DATA_SUBSET = re.compile(r"\A(?:(?:100|[1-9]?[0-9])(?:\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*)\Z")
 
 
@@ -69,6 +75,7 @@ def restic_runner(module, repository, password_file):
         "restic",
         dict(
             init=fmt.fixed("init", "--repository-version", "2"),
+            cat_config=fmt.fixed("cat", "config"),
             snapshots=fmt.fixed("snapshots", "--json"),
             forget=fmt.fixed("forget", "--json", "--prune"),
             dry_run=fmt.fixed("--dry-run"),
@@ -77,6 +84,8 @@ def restic_runner(module, repository, password_file):
             dump=fmt.fixed("dump"),
             restore=fmt.fixed("restore"),
             find_pack=fmt.fixed("find", "--json", "--pack"),
+            stats=fmt.fixed("stats", "--json", "--mode", "raw-data"),
+            list_paths=fmt.fixed("ls", "--json"),
             tag=fmt.opt_val("--tag"),
             group_by=fmt.opt_val("--group-by"),
             keep_last=fmt.opt_val("--keep-last"),
@@ -137,19 +146,43 @@ def keep_policy(params):
     return policy
 
 
-def is_repository(path):
-    """A local repository exists where restic's `config` file is."""
-    return os.path.isfile(os.path.join(path, "config"))
+def repository_location(value, what="repository"):
+    """An absolute path on the controller, or sftp:[USER@]HOST:/PATH (no `..` in either). Raises
+    ValidationError with what is wrong."""
+    if isinstance(value, str) and value.startswith("sftp:"):
+        match = SFTP_REPOSITORY.match(value)
+        if not match or ".." in match.group("path").split("/") or ".." in match.group("host"):
+            raise ValidationError("invalid %s %r: give sftp:USER@HOST:/ABSOLUTE/PATH (a host name or address, "
+                                  "a path without '..')" % (what, value))
+        return "sftp:%s%s:%s" % (match.group("user") + "@" if match.group("user") else "", match.group("host"),
+                                 os.path.normpath(match.group("path")))
+    path = validation.absolute_path(value, what)
+    if ".." in value.split("/"):
+        raise ValidationError("invalid %s %r: '..' is not allowed" % (what, value))
+    return path
+
+
+def is_remote(repository):
+    return repository.startswith("sftp:")
+
+
+def is_repository(module, repository, password_file):
+    """A repository on the controller exists where restic's `config` file is; a remote one when
+    restic can read its config (`restic cat config`)."""
+    if not is_remote(repository):
+        return os.path.isfile(os.path.join(repository, "config"))
+    rc, _out, _err = restic_runner(module, repository, password_file).run("cat_config", check=False, cat_config=True)
+    return rc == 0
 
 
 def ensure_repository(module, repository, password_file, check_mode):
-    """Create the repository (version 2: compressed) when the folder has none. -> created."""
-    if is_repository(repository):
+    """Create the repository (version 2: compressed) when there is none. -> created."""
+    if is_repository(module, repository, password_file):
         return False
     if check_mode:
         return True
     parent = os.path.dirname(repository.rstrip("/"))
-    if parent and not os.path.isdir(parent):
+    if not is_remote(repository) and parent and not os.path.isdir(parent):
         os.makedirs(parent, 0o750)
     restic_runner(module, repository, password_file).run("init", init=True)
     return True
@@ -272,6 +305,35 @@ def read_layout(module, repository, password_file, snapshot_id):
     if not isinstance(document, dict) or document.get("format") != LAYOUT_FORMAT:
         raise BackupError("snapshot %s holds no layout.json of format %d" % (snapshot_id[:8], LAYOUT_FORMAT))
     return document
+
+
+def stored_size(runner, snapshot_ids):
+    """What the data of these snapshots takes in the repository, each blob counted once (`restic
+    stats --mode raw-data`, in bytes)."""
+    _rc, out, _err = runner.run("stats ids", stats=True, ids=list(snapshot_ids))
+    try:
+        return int(json.loads(out)["total_size"])
+    except (ValueError, KeyError, TypeError):
+        raise BackupError("restic stats printed no total_size: %s" % (out or "").strip()[:200])
+
+
+def backup_points(module, repository, password_file, volume):
+    """The backups of `volume` in the repository, oldest first: time, content, size (what the
+    backup's data takes in the repository) and added (what it took beyond the volume's earlier
+    backups still there: the growth of their union, so what a later backup shares with an earlier
+    one counts once). restic 0.14 keeps no per-snapshot summary: one `restic stats` per backup
+    for its size and one per backup after the first for the union."""
+    snapshots = list_snapshots(module, repository, password_file, volume)
+    runner = restic_runner(module, repository, password_file)
+    points, union_before = [], 0
+    for index, snapshot in enumerate(snapshots):
+        own = stored_size(runner, [snapshot["id"]])
+        union = own if index == 0 else stored_size(runner, [item["id"] for item in snapshots[:index + 1]])
+        points.append(dict(format="repository", id=snapshot["short_id"], snapshot_id=snapshot["id"],
+                           time=time_of(snapshot), content=snapshot["content"], size=own,
+                           added=max(union - union_before, 0), volume_size=snapshot["size"]))
+        union_before = union
+    return points
 
 
 def time_of(snapshot):

@@ -18,7 +18,8 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common
 
 def backup_sets(volume_dir):
     """The backups in a volume's folder, newest first: dicts with stem, files (existing paths),
-    started (datetime), good (manifest readable, archive and checksum file present)."""
+    started (datetime), good (manifest readable, archive and checksum file present), manifest
+    (None when unreadable)."""
     try:
         names = sorted(os.listdir(volume_dir))
     except OSError:
@@ -41,7 +42,7 @@ def backup_sets(volume_dir):
                                                       datetime.timezone.utc)
         good = bool(manifest) and all(
             os.path.join(volume_dir, manifest.get(key) or "-") in files for key in ("archive", "checksum_file"))
-        result.append(dict(stem=stem, files=sorted(files), started=started, good=good))
+        result.append(dict(stem=stem, files=sorted(files), started=started, good=good, manifest=manifest))
     return sorted(result, key=lambda item: item["started"], reverse=True)
 
 

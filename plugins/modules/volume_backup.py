@@ -80,9 +80,11 @@ options:
     default: archive
   repository:
     description:
-      - Absolute path of the restic repository on the controller (created, as repository
-        version 2, when the folder holds none). Required with I(format=repository).
-    type: path
+      - The restic repository - an absolute path on the controller, or C(sftp:USER@HOST:/PATH) on
+        another host over SFTP (ssh finds the key and the host key through root's ssh configuration,
+        which roles/volume_backup writes). Created, as repository version 2, when there is none.
+        Required with I(format=repository).
+    type: str
   password_file:
     description:
       - Absolute path of the file holding the repository's password (mode 0600, written by
@@ -240,7 +242,7 @@ def main():
             all=dict(type="bool", default=False),
             destination=dict(type="path", required=True),
             format=dict(type="str", choices=["archive", "repository"], default="archive"),
-            repository=dict(type="path"),
+            repository=dict(type="str"),
             password_file=dict(type="path", no_log=False),
             snapshot_size=dict(type="str"),
             grow_snapshot_at=dict(type="int"),

@@ -33,8 +33,10 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
 options:
   repository:
-    description: Absolute path of the restic repository volume_backup writes with O(novavolume.lvm_iscsi.volume_backup#module:format=repository).
-    type: path
+    description:
+      - The restic repository volume_backup writes with O(novavolume.lvm_iscsi.volume_backup#module:format=repository),
+        an absolute path on the controller or C(sftp:USER@HOST:/PATH).
+    type: str
     required: true
   password_file:
     description: The repository's password file (restic reads it; the password is in no argv or log).
@@ -111,7 +113,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation im
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            repository=dict(type="path", required=True),
+            repository=dict(type="str", required=True),
             password_file=dict(type="path", required=True, no_log=False),
             read_data_subset=dict(type="str", default="10%"),
         ),
@@ -119,7 +121,7 @@ def main():
     )
     params = module.params
     try:
-        repository = validation.absolute_path(params["repository"], "repository")
+        repository = backup_repository.repository_location(params["repository"])
         password_file = validation.absolute_path(params["password_file"], "password_file")
         subset = backup_repository.data_subset(params["read_data_subset"])
     except ValidationError as error:

@@ -10,9 +10,11 @@ display_name, size, volume_type, attached_to, mountpoint; `reference` resolved, 
 refusals checked, by the real module_utils/volume_reference.py; the snapshots), `volume` with
 source_snapshot or source_volume (a clone of its source's size), and `volume_snapshot` (name or
 name_template, volume, display_name, state present, absent or reverted; a revert of a volume in
-use refused), and `volume_restore` (VOLUME resolved and refused as the real module refuses it,
-or a new volume with the next id; the record returned) under the real playbooks/volume_restore.yml.
-The playbooks that act on one volume resolve `volume_reference` with the real
+use refused), `volume_backup_info` (volume, destination, repository, password_file; the backups
+of a volume of the state) and `volume_restore` (VOLUME resolved and refused as the real module
+refuses it, or a new volume with the next id, the record returned; with paths, the files restored)
+under the real playbooks/volume_restore.yml. The playbooks that act on one volume resolve
+`volume_reference` with the real
 playbooks/tasks/volume_reference.yml, as the real ones do; the attach resolves it in its export
 step (fake_op op=attach), as target_export does.
 """
@@ -273,9 +275,10 @@ def main():
 main()
 '''
 
-# volume_restore as the real playbook calls it: VOLUME resolved (reference) and refused as the real
-# module refuses it (attached, or existing without force), or a new volume with the next free id;
-# the restored volume's record returned.
+# volume_restore as the real playbooks call it: VOLUME resolved (reference) and refused as the real
+# module refuses it (attached, or existing without force), or a new volume with the next free id,
+# the restored volume's record returned; with paths, the files restored (a path with "missing" in
+# it is not in the backup).
 VOLUME_RESTORE = _MODULE_HEAD + _REFERENCE_IMPORT + '''
 
 def main():
@@ -284,8 +287,17 @@ def main():
         source_volume=dict(type="str"), snapshot=dict(type="str"), name=dict(type="str"),
         reference=dict(type="str"), vg=dict(type="str", default="nova-volumes"), target_backend=dict(type="str"),
         size=dict(type="str"), force=dict(type="bool", default=False), keep_uuids=dict(type="bool", default=True),
-    ), mutually_exclusive=[("name", "reference")])
+        paths=dict(type="list", elements="str"), member=dict(type="str"), destination=dict(type="str"),
+    ), mutually_exclusive=[("name", "reference")], supports_check_mode=True)
     params = module.params
+    if params["paths"] is not None:
+        paths = [path.strip("/") for path in params["paths"]]
+        missing = [path for path in paths if "missing" in path]
+        if missing:
+            module.fail_json(msg="snapshot 5566b95e of %s has no %s in file system part1; nothing was changed"
+                                 % (params["source_volume"], ", ".join(missing)))
+        module.exit_json(changed=True, action="files", destination=params["destination"], paths=paths, member="part1",
+                         source_volume=params["source_volume"], snapshot_id="5566b95e" + "0" * 56)
     volumes = load()
     template = NameTemplate("volume-%08x")
     name = params["name"]
@@ -367,6 +379,36 @@ def main():
     module.fail_json(msg="the repository /srv/backups/restic has 1 damaged pack(s); they touch 4566b95e of "
                          "volume-00000001 (2026-11-24T21:00:00Z)", ok=False, read_data_subset=subset,
                      damaged_packs=[pack], affected_backups=[backup])
+
+
+main()
+'''
+
+
+# volume_backup_info: a volume of the fake state has an archive and two repository backups (the
+# second adding what changed); any other name has none, as a volume never backed up.
+VOLUME_BACKUP_INFO = _MODULE_HEAD + '''
+
+def main():
+    module = AnsibleModule(dict(volume=dict(type="str", required=True),
+                                destination=dict(type="str", default="/srv/backups/volumes"),
+                                repository=dict(type="str"), password_file=dict(type="str", no_log=False)),
+                           supports_check_mode=True)
+    params = module.params
+    backups = []
+    if params["volume"] in load():
+        name = params["volume"]
+        stem = "%s_20261122T210000Z" % name
+        backups = [
+            dict(format="archive", id=stem + ".tar.gz", archive="%s/%s/%s.tar.gz" % (params["destination"], name, stem),
+                 time="2026-11-22T21:00:00Z", content="files", size=13107200, added=13107200,
+                 volume_size=1073741824, complete=True),
+            dict(format="repository", id="4566b95e", snapshot_id="4566b95e" + "0" * 56, time="2026-11-23T21:00:00Z",
+                 content="files", size=12583000, added=12583000, volume_size=1073741824),
+            dict(format="repository", id="5566b95e", snapshot_id="5566b95e" + "0" * 56, time="2026-11-24T21:00:00Z",
+                 content="files", size=14680064, added=2097152, volume_size=1073741824),
+        ]
+    module.exit_json(changed=False, backups=backups, repository_found=bool(params["repository"]))
 
 
 main()
@@ -474,6 +516,23 @@ PLAYBOOKS = {
             password_file: /etc/novavolume/restic-password
             read_data_subset: "{{ read_data_subset | default('10%') }}"
         """),
+    # The controller's play of the real one (with instance, it also carries them over).
+    "volume_restore_files.yml": _play("Restore the files on the controller", "controller", """\
+        - name: Restore the paths of the backup into {{ destination }}
+          novavolume.lvm_iscsi.volume_restore:
+            repository: "{{ repository | default('/srv/backups/restic') }}"
+            password_file: "{{ password_file | default('/etc/novavolume/restic-password') }}"
+            source_volume: "{{ source_volume }}"
+            snapshot: "{{ snapshot | default(omit) }}"
+            paths: "{{ paths }}"
+            member: "{{ member | default(omit) }}"
+            destination: "{{ destination }}"
+            force: "{{ force | default(false) | bool }}"
+          register: restore_files_result
+        - name: Show what was restored
+          ansible.builtin.debug:
+            msg: "{{ restore_files_result.paths | map('regex_replace', '^', destination ~ '/') | list }}"
+        """),
     "snapshot_create.yml": _play("Snapshot a volume", "controller", """\
         - name: Snapshot {{ volume }}
           novavolume.lvm_iscsi.volume_snapshot:
@@ -520,7 +579,7 @@ def build(root):
     for name, source in (("volume_info.py", VOLUME_INFO), ("volume.py", VOLUME), ("fake_op.py", FAKE_OP),
                          ("volume_backup.py", VOLUME_BACKUP), ("volume_snapshot.py", VOLUME_SNAPSHOT),
                          ("host_state.py", HOST_STATE), ("volume_backup_verify.py", VOLUME_BACKUP_VERIFY),
-                         ("volume_restore.py", VOLUME_RESTORE)):
+                         ("volume_backup_info.py", VOLUME_BACKUP_INFO), ("volume_restore.py", VOLUME_RESTORE)):
         with open(os.path.join(modules, name), "w") as handle:
             handle.write(source)
     for name in REAL_FILES:

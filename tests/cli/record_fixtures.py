@@ -116,6 +116,15 @@ def main():
         save("backup_verify_damaged", runner.playbook("volume_backup_verify.yml", {}))
         with open(state, "w") as handle:
             json.dump(MIXED, handle)
+        listing = dict(destination="/srv/backups/volumes", repository="/srv/backups/restic",
+                       password_file="/etc/novavolume/restic-password")
+        save("backup_list", runner.module("volume_backup_info", dict(listing, volume="volume-00000001")))
+        save("backup_list_none", runner.module("volume_backup_info", dict(listing, volume="volume-00000063")))
+        save("restore_files", runner.playbook("volume_restore_files.yml", dict(
+            source_volume="volume-00000001", paths=["/etc/hosts", "srv/www"], destination="/srv/restores/v1",
+            force=False)))
+        save("restore_files_missing", runner.playbook("volume_restore_files.yml", dict(
+            source_volume="volume-00000001", paths=["etc/missing.conf"], destination="/srv/restores/v1", force=False)))
         save("reference_web_data", runner.module("volume_info", dict(reference="web data")))
         save("reference_unknown", runner.module("volume_info", dict(reference="99")))
         save("delete_ambiguous", runner.playbook("volume_delete.yml", dict(volume_reference="scratch", force=False)))

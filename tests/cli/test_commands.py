@@ -445,3 +445,65 @@ def test_snapshot_delete_of_a_missing_snapshot_fails(cli):
     run = cli(["snapshot-delete", "1"], [("module", "volume_snapshot", "snapshot_delete_missing")])
     assert run.code == 1
     assert "no snapshot '1': give an id or LV name from `novavol snapshot-list`" in run.stderr
+
+
+def test_backup_list_is_one_module_call_and_prints_the_points(cli):
+    run = cli(["backup-list", "1"], [("module", "volume_backup_info", "backup_list")])
+    assert run.code == 0, run.stderr
+    # the id through nova's template: no listing first, so a deleted volume's backups are found too
+    assert run.calls == [("module", "volume_backup_info", dict(
+        volume="volume-00000001", destination="/srv/backups/volumes", repository="/srv/backups/restic",
+        password_file="/etc/novavolume/restic-password", _hosts="controller[0]"))]
+    lines = run.stdout.splitlines()
+    assert lines[1] == "| Time                | Format     | Content | Size     | Added    | ID" + " " * 37 + " |"
+    assert lines[3] == "| 2026-11-22 21:00:00 | archive    | files   | 12.5 MiB | 12.5 MiB | " \
+                       "volume-00000001_20261122T210000Z.tar.gz |"
+    assert lines[5].startswith("| 2026-11-24 21:00:00 | repository | files   | 14.0 MiB | 2.0 MiB  | 5566b95e")
+
+
+def test_backup_list_json_and_options(cli):
+    run = cli(["backup-list", "volume-00000001", "--repository", "/srv/other", "--password-file", "/etc/pw", "--json"],
+              [("module", "volume_backup_info", "backup_list")])
+    assert run.code == 0, run.stderr
+    assert run.calls[0][2]["repository"] == "/srv/other" and run.calls[0][2]["password_file"] == "/etc/pw"
+    shown = run.json()
+    assert shown["volume"] == "volume-00000001" and shown["repository_found"] is True
+    assert [(b["format"], b["id"], b["added"]) for b in shown["backups"]] == [
+        ("archive", "volume-00000001_20261122T210000Z.tar.gz", 13107200), ("repository", "4566b95e", 12583000),
+        ("repository", "5566b95e", 2097152)]
+
+
+def test_backup_list_of_a_volume_without_backups_says_so(cli):
+    run = cli(["backup-list", "99"], [("module", "volume_backup_info", "backup_list_none")])
+    assert run.code == 0, run.stderr
+    assert run.calls[0][2]["volume"] == "volume-00000063"
+    assert "no backup of volume volume-00000063 in /srv/backups/volumes or /srv/backups/restic" in run.stderr
+
+
+def test_restore_files_is_one_playbook_run(cli):
+    run = cli(["restore-files", "1", "/etc/hosts", "srv/www", "--destination", "/srv/restores/v1"],
+              [("playbook", "volume_restore_files.yml", "restore_files")])
+    assert run.code == 0, run.stderr
+    assert run.calls == [("playbook", "volume_restore_files.yml", dict(
+        source_volume="volume-00000001", paths=["/etc/hosts", "srv/www"], destination="/srv/restores/v1", force=False))]
+    assert "  /srv/restores/v1/etc/hosts" in run.stdout and "  /srv/restores/v1/srv/www" in run.stdout
+    assert "restored etc/hosts, srv/www of volume volume-00000001 (backup 5566b95e) into /srv/restores/v1" in run.stderr
+
+
+def test_restore_files_onto_a_compute_host_with_options(cli):
+    run = cli(["restore-files", "volume-00000001", "etc/hosts", "--destination", "/srv/restores/v1", "--instance",
+               "compute2", "--snapshot", "5566b95e", "--member", "part1", "--force", "--json"],
+              [("playbook", "volume_restore_files.yml", "restore_files")])
+    assert run.code == 0, run.stderr
+    assert run.calls[0][2] == dict(source_volume="volume-00000001", paths=["etc/hosts"], destination="/srv/restores/v1",
+                                   force=True, instance="compute2", snapshot="5566b95e", member="part1")
+    shown = run.json()
+    assert (shown["instance"], shown["member"], shown["snapshot_id"][:8]) == ("compute2", "part1", "5566b95e")
+
+
+def test_restore_files_of_a_path_not_in_the_backup_fails_with_its_message(cli):
+    run = cli(["restore-files", "1", "etc/missing.conf", "--destination", "/srv/restores/v1"],
+              [("playbook", "volume_restore_files.yml", "restore_files_missing")])
+    assert run.code == 1
+    assert ("restoring files of volume 1 into /srv/restores/v1 failed: controller1: Restore the paths of the backup "
+            "into /srv/restores/v1: snapshot 5566b95e of volume-00000001 has no etc/missing.conf") in run.stderr

@@ -120,6 +120,25 @@ def test_image_in_twice_and_dumped_identical(repo):
     assert out.read_bytes() == image.read_bytes()
 
 
+def test_backup_points_say_what_each_backup_added(repo):
+    """The listing of backup-list: each backup's stored size and what it added beyond the
+    earlier ones of its volume, as the backups' own summaries said (give or take the trees)."""
+    root = repo["tmp"] / "mnt"
+    (root / "part1").mkdir(parents=True)
+    (root / "part1" / "a.bin").write_bytes(os.urandom(1500000))
+    first = back_up_files(repo, root, ["part1"])
+    (root / "part1" / "b.bin").write_bytes(os.urandom(400000))
+    second = back_up_files(repo, root, ["part1"])
+    back_up_image(repo, repo["tmp"] / "mnt" / "part1" / "b.bin", volume="other")  # another volume: not listed
+    points = backup_repository.backup_points(repo["module"], repo["repository"], repo["password_file"], "vol1")
+    assert [(point["format"], point["content"]) for point in points] == [("repository", "files")] * 2
+    assert [point["id"] for point in points] == [first["snapshot_id"][:8], second["snapshot_id"][:8]]
+    assert points[0]["added"] == points[0]["size"]
+    assert abs(points[0]["added"] - first["data_added"]) < 4096
+    assert abs(points[1]["added"] - second["data_added"]) < 4096
+    assert points[1]["size"] > 1900000 and points[0]["time"] <= points[1]["time"]
+
+
 def test_watch_runs_while_the_backup_reads_and_its_exception_stops_it(repo):
     image = repo["tmp"] / "vol3.img"
     image.write_bytes(os.urandom(1024 * 1024))
@@ -226,3 +245,23 @@ def test_data_subset(value, expected):
 def test_data_subset_refuses(value):
     with pytest.raises(ValidationError):
         backup_repository.data_subset(value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("/srv/backups/restic", "/srv/backups/restic"),
+    ("/srv/backups//restic/", "/srv/backups/restic"),
+    ("sftp:novabackup@backup1:/srv/restic", "sftp:novabackup@backup1:/srv/restic"),
+    ("sftp:backup1.example.org:/srv/restic/./x", "sftp:backup1.example.org:/srv/restic/x"),
+    ("sftp:nb@10.77.0.20:/srv/restic", "sftp:nb@10.77.0.20:/srv/restic"),
+])
+def test_repository_location(value, expected):
+    assert backup_repository.repository_location(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    "srv/restic", "/srv/../etc", "sftp:backup1:srv/restic", "sftp:backup1:/srv/../etc", "sftp:-oProxyCommand=x:/srv",
+    "sftp:us er@backup1:/srv", "sftp:backup1", "sftp:@backup1:/srv", "sftp:nb@backup1:/srv\0x", "s3:bucket/x",
+])
+def test_repository_location_refuses(value):
+    with pytest.raises(ValidationError):
+        backup_repository.repository_location(value)

@@ -224,8 +224,8 @@ def test_restore_into_a_new_volume_is_one_run_that_names_it(cli):
 
 def test_restore_over_a_volume_needs_force(cli):
     run = cli(["volume-restore", "/srv/a.tar.gz", "1"], [("playbook", "volume_restore.yml", "restore_over_without_force")])
-    assert run.calls == [("playbook", "volume_restore.yml", dict(archive="/srv/a.tar.gz", force=False,
-                                                                  volume_reference="1"))]
+    expected = dict(archive="/srv/a.tar.gz", force=False, volume_reference="1")
+    assert run.calls == [("playbook", "volume_restore.yml", expected)]
     assert run.code == 1
     assert "volume volume-00000001 exists; set force: true to overwrite it" in run.stderr
 

@@ -5,7 +5,7 @@
 together. volume_info lists every volume (and snapshot) this way; volume (and volume_snapshot)
 return the one they have just made the same way, so that `novavol volume-create` (and
 `snapshot-create`) need no second read. Also the reads that name a volume before a module acts
-on it: the volume a reference means, and the names a new volume may not take."""
+on it: the volume a reference means, and the next name a new volume may take."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -93,11 +93,16 @@ def read_exports(backend, what, lock_timeout):
         return backend.exports()
 
 
-def taken_names(lv_names, exports, target_prefix):
-    """The names a new volume may not take: every LV of the group, and the volumes that exports
-    still name, so that a new volume never appears on an export that still lets an old initiator in."""
+def next_free_name(module, backend, vg, template, target_prefix, what, lock_timeout):
+    """(The next free name of the NameTemplate `template`, the exports read to find it). Every LV
+    of the group counts as taken, and so does every volume an export still names: a new volume
+    must never appear on an export that still lets an old initiator in. The caller holds the
+    volume group's lock of new names."""
+    lv_names = [lv["name"] for lv in lvm.read_lvs(module, vg)]
+    exports = read_exports(backend, what, lock_timeout)
     prefix = target_prefix + ":"
-    return list(lv_names) + [iqn[len(prefix):] for iqn in exports if iqn.startswith(prefix)]
+    exported = [iqn[len(prefix):] for iqn in exports if iqn.startswith(prefix)]
+    return template.next_name(lv_names + exported), exports
 
 
 def resolve_reference(module, vg, reference, template):

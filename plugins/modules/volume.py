@@ -373,7 +373,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets impor
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import (
-    read_exports, record_of, taken_names)
+    next_free_name, record_of)
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import NameTemplate
 
 VOLUME_KEYS = ("name", "display_name", "size", "volume_type", "provisioning", "thin_pool", "state", "source_snapshot",
@@ -927,17 +927,15 @@ def new_volume_template(params):
 
 def create_from_template(module, params, template):
     """Create the volume of the next free name (under the new-names lock), then return it as
-    volume_info lists it. Names of leftover exports count as taken: a new volume must never
-    appear on an export that still lets an old initiator in."""
+    volume_info lists it."""
     backend = load_backend(module, params["target_backend"])
     try:
-        lv_names = [lv["name"] for lv in lvm.read_lvs(module, params["vg"])]
-        exports = read_exports(backend, "volume (a new %s)" % params["name_template"], params["lock_timeout"])
+        name, exports = next_free_name(module, backend, params["vg"], template, params["target_prefix"],
+                                       "volume (a new %s)" % params["name_template"], params["lock_timeout"])
     except CommandError as error:
         module.fail_json(**error.fail_json_kwargs())
     except BackendError as error:
         module.fail_json(msg="cannot read the exports of target backend %s: %s" % (params["target_backend"], error))
-    name = template.next_name(taken_names(lv_names, exports, params["target_prefix"]))
     wanted = desired_volumes(dict(params, name=name, create_only=True))
     with locks.held(lock_names(module, params, wanted), "volume (%s)" % name, wait=params["lock_timeout"]):
         output = converge(module, dict(params, name=name, create_only=True), wanted)

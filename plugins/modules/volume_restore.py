@@ -227,18 +227,9 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets impor
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_records import (
-    read_exports, record_of, resolve_reference, taken_names)
+    next_free_name, read_exports, record_of, resolve_reference)
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import (
     NameTemplate, UnresolvedReference)
-
-
-def new_name_picker(module, backend, options, template, target_prefix):
-    """The function backup_restore calls, under the lock of new names, for the next free name."""
-    def pick():
-        lv_names = [lv["name"] for lv in lvm.read_lvs(module, options["vg"])]
-        exports = read_exports(backend, "volume_restore (a new %s)" % template.template, options["lock_timeout"])
-        return template.next_name(taken_names(lv_names, exports, target_prefix))
-    return pick
 
 
 def restore_volume(module, params, options, template):
@@ -249,7 +240,11 @@ def restore_volume(module, params, options, template):
     if params["reference"] is not None:
         options["name"] = resolve_reference(module, options["vg"], params["reference"], template)
     elif options["name"] is None:
-        new_name = new_name_picker(module, backend, options, template, params["target_prefix"])
+        def pick_name():
+            # called by backup_restore under the volume group's lock of new names
+            return next_free_name(module, backend, options["vg"], template, params["target_prefix"],
+                                  "volume_restore (a new %s)" % template.template, options["lock_timeout"])[0]
+        new_name = pick_name
     # A stopped timer or a cancelled job: clean up what this run made, then report.
     with backup_common.stop_cleanly_on_signals():
         result = backup_restore.restore(module, options, check_mode=module.check_mode, new_name=new_name)

@@ -22,6 +22,13 @@ timeout_seconds="${LAB_JOB_TIMEOUT:-1200}"
 log="$ROOT/artifacts/lab/$job.log"
 mkdir -p "$(dirname "$log")"
 started=$SECONDS
+# Every ansible-playbook of the job (molecule's, and those its tasks start) appends each task's
+# seconds to artifacts/lab/<job>.tasks.tsv (scripts/callback_plugins/task_times.py); the end of
+# the job's log lists the slowest, and scripts/test.sh the slowest of all jobs.
+tasks_tsv="$ROOT/artifacts/lab/$job.tasks.tsv"
+: >"$tasks_tsv"
+export ANSIBLE_CALLBACK_PLUGINS="$ROOT/scripts/callback_plugins" ANSIBLE_CALLBACKS_ENABLED=task_times \
+  NOVAVOLUME_TASK_TIMES="$tasks_tsv"
 
 # The demo job: the README's walkthrough, the CLI's checks on its lab, then the lab taken down.
 # shellcheck disable=SC2317  # it runs through `bash -c`, under timeout
@@ -64,6 +71,10 @@ if ((rc == 124 || rc == 137)); then
 fi
 
 took=$((SECONDS - started))
+{
+  printf '\n== the slowest tasks of %s (seconds, ansible-playbook depth, playbook, task)\n' "$job"
+  sort -t $'\t' -k4,4 -g -r "$tasks_tsv" | head -n 25 | awk -F'\t' '{printf "%7.1f  %s  %-45s %s\n", $4, $1, $2, $3}'
+} >>"$log"
 result=passed
 ((rc == 0)) || result="FAILED (rc $rc)"
 [[ -n "${NOVAVOLUME_TIMES:-}" ]] && printf '%s\t%s\t%s\t%s\n' "$kind" "$job" "$took" "$result" >>"$NOVAVOLUME_TIMES"

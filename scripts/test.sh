@@ -15,6 +15,11 @@ mkdir -p "$(dirname "$TIMES")"
 export NOVAVOLUME_TIMES="$TIMES"
 started_all=$SECONDS
 
+# The machine's busy and idle CPU time so far (jiffies, from /proc/stat), to say at the end how
+# much of its CPU the run used: near 100% means more lanes cannot help, only less work can.
+cpu_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
+read -r busy_at_start idle_at_start < <(cpu_jiffies)
+
 failed=()
 stage() {
   local name="$1"; shift
@@ -56,6 +61,15 @@ print_times() {
     printf '%-8s %-40s %8s  %s\n' "$kind" "$name" "$seconds" "$result"
   done <"$TIMES"
   printf '%-8s %-40s %8s\n' total "make test (after set-up)" $((SECONDS - started_all))
+  local busy idle
+  read -r busy idle < <(cpu_jiffies)
+  busy=$((busy - busy_at_start)) idle=$((idle - idle_at_start))
+  printf 'CPU busy %s%% of the run (%s cores), lab lanes %s\n' $((100 * busy / (busy + idle + 1))) "$(nproc)" "$MOLECULE_LANES"
+  # Each lab job's tasks (scripts/lab_job.sh), for the jobs of this run.
+  printf '\nThe slowest tasks of the lab jobs (seconds, job, ansible-playbook depth, playbook, task):\n'
+  awk -F'\t' '$1 != "stage" {print $2}' "$TIMES" | while read -r job; do
+    [[ -f "$ROOT/artifacts/lab/$job.tasks.tsv" ]] && sed "s|^|$job\t|" "$ROOT/artifacts/lab/$job.tasks.tsv"
+  done | sort -t $'\t' -k5,5 -g -r | head -n 15 | awk -F'\t' '{printf "%7.1f  %-12s %s  %-40s %s\n", $5, $1, $2, $3, substr($4, 1, 90)}'
 }
 
 # The lab jobs start first, in the background: their guests spend much of their time waiting

@@ -1,12 +1,15 @@
 """roles/lab/files/seed.py: the prepared state's key and its restore into a lab's state folder.
 
 Making a seed boots a lab; that part is shown by every molecule scenario that boots prepared
-(molecule/shared/create.yml). Here: what goes into the key, and what a restore copies."""
+(molecule/shared/create.yml). Here: what goes into the key, which cached seed a new one boots
+from, and what a restore copies."""
 
 import argparse
 import importlib.util
 import json
+import os
 import pathlib
+import time
 
 import pytest
 
@@ -116,3 +119,37 @@ def test_restore_refuses_a_host_the_seed_lacks(made_seed, tmp_path):
     args = argparse.Namespace(seed=str(made_seed), state_dir=str(tmp_path), host=["compute2"])
     with pytest.raises(SystemExit, match="no disks of host compute2"):
         seed.restore(args)
+
+
+def cached_seed(cache, key, image, derived_from=None, age_days=0):
+    folder = cache / ("site-lio-" + key)
+    folder.mkdir(parents=True)
+    (folder / "controller1.cow").write_text("layer")
+    (folder / "controller1.cow.backing").write_text(image + "\n")
+    complete = folder / seed.COMPLETE
+    complete.write_text(json.dumps({"key": key, "hosts": {"controller1": ["controller1.cow", "controller1.cow.backing"]},
+                                    "derived_from": derived_from}))
+    stamp = time.time() - age_days * 86400
+    os.utime(complete, (stamp, stamp))
+    return folder
+
+
+def base_args(cache, image_dir="/cache/images/0123456789abcdef"):
+    return argparse.Namespace(cache=str(cache), image_dir=image_dir, name="site-lio")
+
+
+def test_the_base_is_the_newest_bare_made_seed_over_the_same_image(tmp_path):
+    image = "/cache/images/0123456789abcdef/root.img"
+    cached_seed(tmp_path, "older", image, age_days=2)
+    newest = cached_seed(tmp_path, "newest", image, age_days=1)
+    cached_seed(tmp_path, "derived", image, derived_from="site-lio-newest")
+    cached_seed(tmp_path, "other-image", "/cache/images/fedcba9876543210/root.img")
+    assert seed.find_base(base_args(tmp_path)) == str(newest)
+
+
+def test_no_base_when_every_seed_is_derived_stale_or_over_another_image(tmp_path):
+    image = "/cache/images/0123456789abcdef/root.img"
+    cached_seed(tmp_path, "derived", image, derived_from="site-lio-gone")
+    cached_seed(tmp_path, "stale", image, age_days=seed.BASE_MAX_AGE_DAYS + 1)
+    cached_seed(tmp_path, "other-image", "/cache/images/fedcba9876543210/root.img")
+    assert seed.find_base(base_args(tmp_path)) is None

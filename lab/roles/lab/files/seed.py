@@ -9,8 +9,15 @@
       walked in full), so that any change to what the playbook would do makes a new seed; paths
       count relative to --key-root, so that clones of one repository share their seeds. A seed
       is made at most once per key, also by runs side by side (a lock per key): on a lab of its
-      own, booted bare, the playbook run, the hosts powered off from inside (so that every file
-      system is clean), their copy-on-write layers and extra disks copied, the lab removed.
+      own, the playbook run, the hosts powered off from inside (so that every file system is
+      clean), their copy-on-write layers and extra disks copied, the lab removed.
+      The lab boots from a base when there is one: the newest seed of the same name and image
+      made on bare hosts in the last BASE_MAX_AGE_DAYS days. The playbook then only converges
+      what changed since (a change to the roles or modules costs a fraction of a bare run, and
+      every change makes a new key). A seed made that way is never a base itself, so that each
+      seed is at most one run away from a bare lab; with no base, the lab boots bare and the
+      seed becomes one. --bare skips the base. The bare convergence itself is what the roles
+      scenarios test on every run.
   seed.py restore --seed DIR --state-dir DIR --host NAME...
       Copies the seed's disks of each host into the lab's state folder, for the hosts that have no
       copy-on-write file there yet (a running or stopped lab keeps its own). Prints
@@ -31,6 +38,7 @@ import time
 
 COMPLETE = "complete.json"
 POWEROFF_TIMEOUT = 180
+BASE_MAX_AGE_DAYS = 7
 
 
 def content_key(args):
@@ -97,6 +105,23 @@ def copy_disks(source_dir, dest_dir, host):
     return names
 
 
+def find_base(args):
+    """The newest seed of this name, made on bare hosts over the same image, recent enough."""
+    image = os.path.join(os.path.abspath(args.image_dir), "root.img")
+    oldest = time.time() - BASE_MAX_AGE_DAYS * 86400
+    bases = []
+    for complete in glob.glob(os.path.join(args.cache, args.name + "-*", COMPLETE)):
+        folder = os.path.dirname(complete)
+        with open(complete) as handle:
+            record = json.load(handle)
+        backings = glob.glob(os.path.join(folder, "*.cow.backing"))
+        if record.get("derived_from") or not backings or os.path.getmtime(complete) < oldest:
+            continue
+        if all(open(path).read().strip() == image for path in backings):
+            bases.append((os.path.getmtime(complete), folder))
+    return max(bases)[1] if bases else None
+
+
 def make(args):
     started = time.monotonic()
     key = content_key(args)
@@ -114,8 +139,16 @@ def make(args):
         lab_up = os.path.join(args.lab_playbooks, "lab_up.yml")
         lab_down = os.path.join(args.lab_playbooks, "lab_down.yml")
         inventory = os.path.join(state_dir, "inventory.yml")
+        base = None if args.bare else find_base(args)
         try:
             run([playbook_bin, lab_down], env)
+            if base:
+                # lab_up keeps the copy-on-write layers it finds (over the same image).
+                print("+ booting from the base %s" % base, file=sys.stderr, flush=True)
+                os.makedirs(state_dir, exist_ok=True)
+                with open(os.path.join(base, COMPLETE)) as handle:
+                    for host in json.load(handle)["hosts"]:
+                        copy_disks(base, state_dir, host)
             run([playbook_bin, lab_up], env)
             run([playbook_bin, "--inventory=" + inventory] + args.playbook_arg + [args.playbook], env)
             # From inside, so that systemd stops the services and unmounts every file system.
@@ -126,12 +159,13 @@ def make(args):
             hosts = sorted(os.path.basename(p)[:-len(".cow")] for p in glob.glob(os.path.join(state_dir, "*.cow")))
             manifest = {host: copy_disks(state_dir, partial, host) for host in hosts}
             with open(os.path.join(partial, COMPLETE), "w") as handle:
-                json.dump({"key": key, "playbook": args.playbook, "args": args.playbook_arg, "hosts": manifest}, handle, indent=1)
+                json.dump({"key": key, "playbook": args.playbook, "args": args.playbook_arg, "hosts": manifest,
+                           "derived_from": base and os.path.basename(base)}, handle, indent=1)
             shutil.rmtree(seed, ignore_errors=True)
             os.rename(partial, seed)
         finally:
             subprocess.run([playbook_bin, lab_down], env=env, check=False, stdout=sys.stderr)
-    return {"dir": seed, "made": True, "seconds": round(time.monotonic() - started, 1)}
+    return {"dir": seed, "made": True, "derived_from": base, "seconds": round(time.monotonic() - started, 1)}
 
 
 def restore(args):
@@ -159,6 +193,7 @@ def main():
     maker.add_argument("--input", action="append", default=[])
     maker.add_argument("--playbook", required=True)
     maker.add_argument("--playbook-arg", action="append", default=[])
+    maker.add_argument("--bare", action="store_true", help="boot the seed's lab bare even when a base exists")
     restorer = commands.add_parser("restore")
     restorer.add_argument("--seed", required=True)
     restorer.add_argument("--state-dir", required=True)

@@ -285,6 +285,8 @@ def volume_attach(ctx):
     extravars = dict(instance=instance, mountpoint=device)
     if ctx.args.mutual_chap:
         extravars["mutual_chap"] = True
+    if ctx.args.multipath:
+        extravars["multipath"] = True
     result, volume = run_on_volume(ctx, "volume_attach.yml", extravars,
                                    "volume-attach %s %s %s" % (instance, ctx.args.volume, device),
                                    "attaching volume %%s to %s" % instance)
@@ -600,6 +602,9 @@ def _attach(parser):
     parser.add_argument("device", metavar="DEVICE", type=_device, help="device name, e.g. /dev/vdb")
     parser.add_argument("--mutual-chap", action="store_true",
                         help="the target proves itself to the compute host too (bidirectional CHAP)")
+    parser.add_argument("--multipath", action="store_true",
+                        help="log in on every portal of the export (iscsi_target_portal_addresses) and use the "
+                             "dm-multipath map (the compute host needs iscsi_initiator_multipath)")
 
 
 def _detach(parser):

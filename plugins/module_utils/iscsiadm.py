@@ -63,6 +63,14 @@ def blockdev_runner(module):
     return CommandRunner(module, "blockdev", dict(flushbufs=fmt.fixed("--flushbufs"), device=fmt.positional()))
 
 
+def multipath_runner(module):
+    return CommandRunner(module, "multipath", dict(flush=fmt.opt_val("-f")))
+
+
+def multipathd_runner(module):
+    return CommandRunner(module, "multipathd", dict(del_path=fmt.fixed("del", "path"), device=fmt.positional()))
+
+
 def portal_of(address, port):
     """iscsiadm's portal word: ADDR:PORT, with brackets around an IPv6 address."""
     return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
@@ -262,6 +270,19 @@ class HostView:
         path = "/sys/block/%s/%sholders" % (name, partition + "/" if partition else "")
         return sorted(os.listdir(path)) if os.path.isdir(path) else []
 
+    def dm_info(self, name):
+        """(map name, dm uuid) of device-mapper device /dev/NAME (dm-N), or None for another device."""
+        base = "/sys/block/%s/dm" % name
+        if not os.path.isdir(base):
+            return None
+        with open(base + "/name") as name_file, open(base + "/uuid") as uuid_file:
+            return name_file.read().strip(), uuid_file.read().strip()
+
+    def device_state(self, name):
+        """The SCSI layer's state of disk /dev/NAME (running, offline, blocked...)."""
+        with open("/sys/block/%s/device/state" % name) as handle:
+            return handle.read().strip()
+
     def size(self, name):
         """Size in bytes of /dev/NAME (the kernel counts 512-byte sectors)."""
         with open("/sys/block/%s/size" % name) as handle:
@@ -273,12 +294,33 @@ class HostView:
             handle.write("1\n")
 
 
-def usage(view, name):
-    """What keeps /dev/NAME busy: a list of 'mounted at X (/dev/Y)' and 'held by Z' strings."""
+def multipath_map(view, names):
+    """The dm-multipath map that holds every disk of `names` (sdX), as a dict of its dm name
+    (dm-N), map name and WWID, or None while there is no single such map: multipathd makes the
+    map (dm uuid mpath-<WWID>) and puts each path disk under /sys/block/sdX/holders/dm-N."""
+    found = set()
+    for name in names:
+        maps = []
+        for holder in view.holders(name):
+            info = view.dm_info(holder)
+            if info and info[1].startswith("mpath-"):
+                maps.append((holder, info[0], info[1][len("mpath-"):]))
+        if len(maps) != 1:
+            return None
+        found.add(maps[0])
+    if len(found) != 1:
+        return None
+    dm, name, wwid = found.pop()
+    return dict(dm=dm, name=name, wwid=wwid)
+
+
+def usage(view, name, ignore=()):
+    """What keeps /dev/NAME busy: a list of 'mounted at X (/dev/Y)' and 'held by Z' strings
+    (holders in `ignore` left out: a multipath map the same run removes first)."""
     names = [name] + view.partitions(name)
     devices = set("/dev/%s" % item for item in names)
     uses = ["mounted at %s (%s)" % (target, source) for source, target in view.mounts() if source in devices]
-    uses.extend("held by %s (%s)" % (holder, name) for holder in view.holders(name))
+    uses.extend("held by %s (%s)" % (holder, name) for holder in view.holders(name) if holder not in ignore)
     for partition in names[1:]:
         uses.extend("held by %s (%s)" % (holder, partition) for holder in view.holders(name, partition))
     return uses

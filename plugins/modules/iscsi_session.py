@@ -82,8 +82,28 @@ options:
       - The first read of the new disk may fail for up to 5 seconds (or O(timeout), if shorter).
     type: int
     default: 30
+  extra_portal_addresses:
+    description:
+      - Further portals of the same target (multipath, one per storage network; the addresses of
+        RV(novavolume.lvm_iscsi.target_export#module:portals) after the first). With them, V(present)
+        logs in on O(portal_address) and on each of these (a session already there is kept) and then
+        waits up to O(timeout) seconds for the dm-multipath map that multipathd makes over the
+        sessions' disks (RV(multipath)). RV(device), RV(kernel_name) and RV(size) are then the map's,
+        the disk to use, since a path disk written directly would not fail over. When no map appears,
+        or a portal fails, this run's logins on every portal are undone.
+      - With O(state=absent), in os-brick's order, the map and every path disk are checked first
+        (refused while mounted or held unless O(force=true)); then the map is flushed and removed
+        (C(blockdev --flushbufs), C(multipath -f)), and each path disk is dropped from multipathd,
+        flushed and deleted before its portal is logged out and its node record deleted.
+      - Needs multipathd with C(find_multipaths) (the C(novavolume.lvm_iscsi.iscsi_initiator)
+        role's C(iscsi_initiator_multipath), which also shortens C(node.session.timeo.replacement_timeout)
+        so that a dead path fails over in seconds).
+    type: list
+    elements: str
+    default: []
 requirements:
   - open-iscsi (iscsiadm, iscsid) and udev
+  - multipath-tools, with O(extra_portal_addresses)
 """
 
 EXAMPLES = r"""
@@ -95,6 +115,15 @@ EXAMPLES = r"""
     chap_password: "{{ export.chap_password }}"
   register: session
 
+- name: Log in to pathvolume's target on both storage networks (dm-multipath)
+  novavolume.lvm_iscsi.iscsi_session:
+    portal_address: 192.0.2.10
+    extra_portal_addresses: [198.51.100.10]
+    target_iqn: iqn.2010-10.org.openstack:pathvolume
+    chap_username: "{{ export.chap_username }}"
+    chap_password: "{{ export.chap_password }}"
+  register: session  # session.multipath.device: /dev/mapper/WWID
+
 - name: Log out of it (refused while mounted)
   novavolume.lvm_iscsi.iscsi_session:
     portal_address: 192.0.2.10
@@ -104,12 +133,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 device:
-  description: Stable by-path link of the LUN.
+  description: Stable by-path link of the LUN; with O(extra_portal_addresses), the multipath map's C(/dev/disk/by-id/dm-uuid-mpath-WWID) link.
   returned: state=present, not in check mode on a fresh host
   type: str
   sample: /dev/disk/by-path/ip-192.0.2.10:3260-iscsi-iqn.2010-10.org.openstack:myvolume-lun-0
 kernel_name:
-  description: Kernel name of the disk.
+  description: Kernel name of the disk (C(dm-N) for a multipath map).
   returned: state=present, not in check mode on a fresh host
   type: str
   sample: sda
@@ -126,8 +155,18 @@ session_id:
   description: open-iscsi session id.
   returned: when a session exists
   type: int
+multipath:
+  description:
+    - The dm-multipath map over the sessions' disks, with O(extra_portal_addresses).
+    - C(device) is the map's /dev/mapper name (its WWID), C(by_id) udev's link to it (also RV(device)), C(paths)
+      each portal's session, disk and the SCSI layer's state of the disk.
+  returned: with O(extra_portal_addresses), state=present, once the disks exist
+  type: dict
+  sample: {device: /dev/mapper/36001405abcdef, by_id: /dev/disk/by-id/dm-uuid-mpath-36001405abcdef,
+           wwid: 36001405abcdef, paths: [{portal: "10.77.0.10:3260", session: 1, device: sda, state: running},
+                                         {portal: "10.78.0.10:3260", session: 2, device: sdb, state: running}]}
 actions:
-  description: What was (or in check mode would be) done.
+  description: What was (or in check mode would be) done; with O(extra_portal_addresses), each prefixed with its portal.
   returned: always
   type: list
   elements: str
@@ -135,11 +174,26 @@ actions:
 """
 
 
+import ipaddress
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm, validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
+
+
+class SessionFailed(Exception):
+    """A step failed with a message for the person (and fields such as rc): the caller adds what
+    was done so far, and a multipath run first undoes its logins on the other portals."""
+
+    def __init__(self, msg, **fields):
+        super(SessionFailed, self).__init__(msg)
+        self.fields = dict(fields, msg=msg)
+
+    def fail_json_kwargs(self):
+        return dict(self.fields)
 
 
 # Seconds a freshly logged-in disk may answer its first read with errors before the login counts
@@ -155,6 +209,16 @@ def validate(params):
         user, secret = kind + "chap_username", kind + "chap_password"
         if (params[user] is None) != (params[secret] is None):
             raise validation.ValidationError("give both %s and %s, or neither" % (user, secret))
+    addresses = [params["portal_address"]] + params["extra_portal_addresses"]
+    for address in params["extra_portal_addresses"]:
+        try:
+            unspecified = ipaddress.ip_address(address).is_unspecified
+        except ValueError:
+            raise validation.ValidationError("invalid extra_portal_addresses entry %r: an IP address is required" % address)
+        if unspecified:
+            raise validation.ValidationError("extra_portal_addresses entry %s is the any-address: give the address the compute host logs in to" % address)
+    if len(set(addresses)) != len(addresses):
+        raise validation.ValidationError("portal_address and extra_portal_addresses repeat an address: %s" % ", ".join(addresses))
     if params["mutual_chap_username"] is not None and params["chap_username"] is None:
         raise validation.ValidationError("mutual CHAP needs chap_username and chap_password too: the target checks the initiator first")
 
@@ -184,8 +248,8 @@ def masked(settings):
     )
 
 
-def find_session(adm, target, portal):
-    for session in adm.sessions():
+def find_session(sessions, target, portal):
+    for session in sessions:
         if session["target"] == target and session["portal"] == portal:
             return session
     return None
@@ -210,13 +274,14 @@ def not_offered(adm, target, portal, credentials):
             "this host's InitiatorName in its ACL?" % (portal, target, ", ".join(offered) or "none"))
 
 
-def present(module, adm, view, result):
+def present(module, adm, view, result, address, sessions, records):
+    """Log in on one portal; `sessions` and `records` are iscsiadm's lists, read once per run."""
     params = module.params
-    target, portal = params["target_iqn"], iscsiadm.portal_of(params["portal_address"], params["portal_port"])
-    link = iscsiadm.by_path_link(params["portal_address"], params["portal_port"], target, params["lun"])
+    target, portal = params["target_iqn"], iscsiadm.portal_of(address, params["portal_port"])
+    link = iscsiadm.by_path_link(address, params["portal_port"], target, params["lun"])
     discovery = (params["discovery_chap_username"], params["discovery_chap_password"]) if params["discovery_chap_username"] else None
-    session = find_session(adm, target, portal)
-    has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
+    session = find_session(sessions, target, portal)
+    has_record = any(rec["target"] == target and rec["portal"] == portal for rec in records)
     actions = []
 
     # Before changing a record that is already there (or instead of a login, in check mode),
@@ -225,7 +290,7 @@ def present(module, adm, view, result):
     if session is None and (has_record or module.check_mode):
         problem = not_offered(adm, target, portal, discovery)
         if problem:
-            module.fail_json(msg=problem + "; nothing was changed", **result)
+            raise SessionFailed(problem + "; nothing was changed")
     if not has_record:
         actions.append("create node record")
     current = adm.record_settings(target, portal) if has_record else {}
@@ -261,12 +326,12 @@ def present(module, adm, view, result):
                 except CommandError:
                     pass  # the login's own message says more than a failed discovery
             if problem:
-                module.fail_json(msg=problem + "; nothing was changed", rc=rc, **result)
+                raise SessionFailed(problem + "; nothing was changed", rc=rc)
             reason = "CHAP authentication failed or this initiator is not allowed" if rc == iscsiadm.RC_AUTH_FAILED else "login failed"
             lines = (err or out or "").strip().splitlines()
-            module.fail_json(
-                msg="login to %s at %s failed (rc=%s): %s: %s" % (target, portal, rc, reason, lines[-1] if lines else "no output"),
-                rc=rc, **result
+            raise SessionFailed(
+                "login to %s at %s failed (rc=%s): %s: %s" % (target, portal, rc, reason, lines[-1] if lines else "no output"),
+                rc=rc
             )
 
     def undo_login():
@@ -278,19 +343,17 @@ def present(module, adm, view, result):
     name = view.wait_for(link, params["timeout"])
     if name is None:
         undo_login()
-        module.fail_json(
-            msg="logged in to %s, but %s did not appear within %ss (no LUN %s for this initiator?); logged out again"
-            % (target, link, params["timeout"], params["lun"]),
-            **result
+        raise SessionFailed(
+            "logged in to %s, but %s did not appear within %ss (no LUN %s for this initiator?); logged out again"
+            % (target, link, params["timeout"], params["lun"])
         )
     if "login" in actions:
         # The attachment is done when the disk answers, not when its link exists.
         problem = view.read_error(name, min(params["timeout"], READ_TIMEOUT))
         if problem:
             undo_login()
-            module.fail_json(
-                msg="logged in to %s, but /dev/%s could not be read: %s; logged out again" % (target, name, problem),
-                **result
+            raise SessionFailed(
+                "logged in to %s, but /dev/%s could not be read: %s; logged out again" % (target, name, problem)
             )
         result["readable"] = True
     if "login" not in actions and params["rescan"] and session is not None:
@@ -303,22 +366,32 @@ def present(module, adm, view, result):
     result.update(kernel_name=name, size=view.size(name), session_id=session["sid"] if session else view.session_id(name))
 
 
-def absent(module, adm, view, result):
+def path_state(module, view, address, sessions, records):
+    """(portal, session or None, has a node record, kernel name of the disk or None) of one portal."""
     params = module.params
-    target, portal = params["target_iqn"], iscsiadm.portal_of(params["portal_address"], params["portal_port"])
-    link = iscsiadm.by_path_link(params["portal_address"], params["portal_port"], target, params["lun"])
-    session = find_session(adm, target, portal)
-    has_record = any(rec["target"] == target and rec["portal"] == portal for rec in adm.records())
-    name = view.resolve(link) if session is not None else None
+    portal = iscsiadm.portal_of(address, params["portal_port"])
+    session = find_session(sessions, params["target_iqn"], portal)
+    has_record = any(rec["target"] == params["target_iqn"] and rec["portal"] == portal for rec in records)
+    link = iscsiadm.by_path_link(address, params["portal_port"], params["target_iqn"], params["lun"])
+    return portal, session, has_record, view.resolve(link) if session is not None else None
 
-    if name:
-        uses = iscsiadm.usage(view, name)
-        if uses and not params["force"]:
-            module.fail_json(
-                msg="/dev/%s (%s) is in use: %s; unmount or release it first, or use force=true; nothing was changed"
-                % (name, target, "; ".join(uses)),
-                **result
-            )
+
+def refuse_in_use(module, view, name, label=None, ignore=()):
+    """Stop before any change while /dev/NAME (`label` in the message) is mounted or held
+    (holders in `ignore` aside), unless force."""
+    uses = iscsiadm.usage(view, name, ignore)
+    if uses and not module.params["force"]:
+        raise SessionFailed(
+            "%s (%s) is in use: %s; unmount or release it first, or use force=true; nothing was changed"
+            % (label or "/dev/%s" % name, module.params["target_iqn"], "; ".join(uses))
+        )
+
+
+def absent(module, adm, view, result, state):
+    """Log out of one portal whose path_state() is `state`, its disk checked by refuse_in_use() already."""
+    params = module.params
+    target = params["target_iqn"]
+    portal, session, has_record, name = state
     actions = (["flush and delete /dev/%s" % name] if name else []) + (["logout"] if session else [])
     actions += ["delete node record"] if has_record else []
     result.update(
@@ -343,6 +416,132 @@ def absent(module, adm, view, result):
         adm.delete_record(target, portal)
 
 
+def wait_for_map(view, names, timeout, interval=0.1):
+    """The multipath map over the disks `names` once multipathd has made it, or None after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        found = iscsiadm.multipath_map(view, names)
+        if found or time.time() >= deadline:
+            return found
+        time.sleep(interval)
+
+
+def merge_paths(result, paths, port):
+    """The result of several portals' runs: the first portal's device fields, every action
+    prefixed with its portal, and the diff per portal."""
+    if paths:
+        result.update((key, value) for key, value in paths[0][1].items() if key not in ("changed", "actions", "diff"))
+    result["changed"] = any(one["changed"] for _address, one in paths)
+    result["actions"] = ["%s: %s" % (iscsiadm.portal_of(address, port), action) for address, one in paths for action in one["actions"]]
+    result["diff"] = dict(
+        (side, dict((iscsiadm.portal_of(address, port), one["diff"][side]) for address, one in paths if "diff" in one))
+        for side in ("before", "after")
+    )
+
+
+def undo_logins(module, adm, paths):
+    """Log out of the sessions this run logged in to and delete the node records it made; the
+    portals undone. Their disks are fresh and unused: the logout takes them away."""
+    undone = []
+    for address, one in paths:
+        if "login" in one["actions"]:
+            portal = iscsiadm.portal_of(address, module.params["portal_port"])
+            adm.logout(module.params["target_iqn"], portal)
+            if "create node record" in one["actions"]:
+                adm.delete_record(module.params["target_iqn"], portal)
+            undone.append(portal)
+    return undone
+
+
+def present_multipath(module, adm, view, result, addresses):
+    """Log in on every portal (a session already there is kept), then wait for the dm-multipath
+    map that multipathd makes over the sessions' disks. A portal that fails undoes this run's
+    logins on the others: no half-made multipath attachment is left behind."""
+    params = module.params
+    sessions, records = adm.sessions(), adm.records()
+    paths = []
+    for address in addresses:
+        one = dict(changed=False, actions=[])
+        try:
+            present(module, adm, view, one, address, sessions, records)
+        except (SessionFailed, CommandError) as error:
+            failure = error.fail_json_kwargs()
+            undone = undo_logins(module, adm, paths)
+            merge_paths(result, paths + [(address, one)], params["portal_port"])
+            if undone:
+                failure["msg"] += "; this run's logins on %s were undone" % ", ".join(undone)
+            raise SessionFailed(**failure)
+        paths.append((address, one))
+    merge_paths(result, paths, params["portal_port"])
+    names = [one.get("kernel_name") for _address, one in paths]
+    if None in names:
+        return  # check mode before the first login: there are no disks to look at yet
+    found = wait_for_map(view, names, 0 if module.check_mode else params["timeout"])
+    if found is None:
+        if module.check_mode:
+            result["actions"].append("wait for the multipath map")
+            result["changed"] = True
+            return
+        undone = undo_logins(module, adm, paths)
+        raise SessionFailed(
+            "logged in on %d portals, but no dm-multipath map held the disks %s within %ss: is multipathd running with "
+            "find_multipaths (the iscsi_initiator role's iscsi_initiator_multipath)?; %s"
+            % (len(addresses), ", ".join(names), params["timeout"],
+               "this run's logins on %s were undone" % ", ".join(undone) if undone else "the sessions were there before this run and are kept")
+        )
+    # The device to use is the map: a path disk written directly would bypass the failover.
+    result.update(device="/dev/disk/by-id/dm-uuid-mpath-%s" % found["wwid"], kernel_name=found["dm"], size=view.size(found["dm"]))
+    result["multipath"] = dict(
+        device="/dev/mapper/%s" % found["name"],
+        by_id=result["device"],
+        wwid=found["wwid"],
+        paths=[
+            dict(portal=iscsiadm.portal_of(address, params["portal_port"]), session=one["session_id"],
+                 device=one["kernel_name"], state=view.device_state(one["kernel_name"]))
+            for address, one in paths
+        ],
+    )
+
+
+def absent_multipath(module, adm, view, result, addresses):
+    """Detach in os-brick's order: check everything first (the map and each path disk, refused
+    while mounted or held unless force), then flush the map's buffers and remove the map
+    (multipath -f), then for each path have multipathd forget the disk, flush and delete it, log
+    out and delete the node record. A map removed before its paths cannot come back on them; a
+    path deleted under a live map would only fail over."""
+    params = module.params
+    sessions, records = adm.sessions(), adm.records()
+    states = [(address, path_state(module, view, address, sessions, records)) for address in addresses]
+    names = [state[3] for _address, state in states if state[3]]
+    found = iscsiadm.multipath_map(view, names) if names else None
+    if found:
+        refuse_in_use(module, view, found["dm"], label="the multipath map %s" % found["name"])
+    for _address, state in states:
+        if state[3]:
+            refuse_in_use(module, view, state[3], ignore=(found["dm"],) if found else ())
+    if found and not module.check_mode:
+        device = "/dev/mapper/%s" % found["name"]
+        # As for a single disk: with force the map goes even when the flush fails (target gone).
+        rc, _out, err = iscsiadm.blockdev_runner(module).run("flushbufs device", check=not params["force"], flushbufs=True, device=device)
+        if rc != 0:
+            module.warn("the buffers of %s could not be flushed (%s): data not yet written to %s is lost"
+                        % (device, err.strip() or "rc=%d" % rc, params["target_iqn"]))
+        iscsiadm.multipath_runner(module).run("flush", flush=found["name"])
+    paths = []
+    for address, state in states:
+        one = dict(changed=False, actions=[])
+        if found and state[3] and not module.check_mode:
+            # multipathd would drop the orphaned disk on the delete's uevent, but not always in
+            # time when several arrive at once (os-brick's note): it is told first.
+            iscsiadm.multipathd_runner(module).run("del_path device", check=False, del_path=True, device=state[3])
+        absent(module, adm, view, one, state)
+        paths.append((address, one))
+    merge_paths(result, paths, params["portal_port"])
+    if found:
+        result["actions"].insert(0, "flush and remove multipath map %s" % found["name"])
+        result["changed"] = True
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
@@ -358,6 +557,7 @@ def main():
             force=dict(type="bool", default=False),
             rescan=dict(type="bool", default=True),
             timeout=dict(type="int", default=30),
+            extra_portal_addresses=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -368,11 +568,19 @@ def main():
 
     result = dict(changed=False, target=module.params["target_iqn"], actions=[])
     adm, view = iscsiadm.Iscsiadm(module), iscsiadm.HostView()
+    addresses = [module.params["portal_address"]] + module.params["extra_portal_addresses"]
     try:
-        if module.params["state"] == "present":
-            present(module, adm, view, result)
+        if len(addresses) > 1:
+            (present_multipath if module.params["state"] == "present" else absent_multipath)(module, adm, view, result, addresses)
+        elif module.params["state"] == "present":
+            present(module, adm, view, result, addresses[0], adm.sessions(), adm.records())
         else:
-            absent(module, adm, view, result)
+            state = path_state(module, view, addresses[0], adm.sessions(), adm.records())
+            if state[3]:
+                refuse_in_use(module, view, state[3])
+            absent(module, adm, view, result, state)
+    except SessionFailed as error:
+        module.fail_json(**dict(result, **error.fail_json_kwargs()))
     except CommandError as error:
         result.pop("diff", None)
         module.fail_json(**dict(result, **error.fail_json_kwargs()))

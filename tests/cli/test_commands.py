@@ -132,6 +132,14 @@ def test_attach_with_mutual_chap_asks_the_playbook_for_it(cli):
                                                                 mountpoint="/dev/vdb", mutual_chap=True))]
 
 
+def test_attach_with_multipath_asks_the_playbook_for_it(cli):
+    run = cli(["volume-attach", "compute1", "1", "/dev/vdb", "--multipath", "--json"],
+              [("playbook", "volume_attach.yml", "attach")])
+    assert run.code == 0
+    assert run.calls == [("playbook", "volume_attach.yml", dict(volume_reference="1", instance="compute1",
+                                                                mountpoint="/dev/vdb", multipath=True))]
+
+
 def test_attach_of_a_volume_in_use_elsewhere_is_refused(cli):
     run = cli(["volume-attach", "compute2", "1", "/dev/vdc"], [("playbook", "volume_attach.yml", "attach_elsewhere_refused")])
     assert run.code == 1

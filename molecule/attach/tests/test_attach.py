@@ -5,7 +5,8 @@ import os
 import pytest
 
 BACKEND = os.environ.get("NOVAVOLUME_TARGET_BACKEND", "lio")
-VOLUMES = ("myvolume", "negvolume")
+# pathvolume: the multipath attach of portals.yml (this scenario only; never made in roles_tgt).
+VOLUMES = ("myvolume", "negvolume", "pathvolume")
 # Volumes the scenario's desired state keeps attached (molecule/roles_tgt runs these checks
 # after site.yml attached volume-00000001 to compute1): their disks are expected, no other.
 KEPT = os.environ.get("NOVAVOLUME_KEPT_ATTACHMENTS", "").split()
@@ -49,3 +50,23 @@ def test_only_this_scenarios_backend_listens(host):
         pytest.skip("controller only")
     tgt = host.service("tgt")
     assert tgt.is_running == (BACKEND == "tgt")
+
+
+def test_no_multipath_map_left(host):
+    """The multipath detach of portals.yml removed its map (with the paths' sessions, checked above)."""
+    if not host.backend.get_hostname().startswith("compute"):
+        pytest.skip("compute hosts only")
+    with host.sudo():
+        maps = host.run("dmsetup ls --target multipath")
+    assert maps.rc == 0 and maps.stdout.strip() == "No devices found", maps.stdout
+
+
+def test_multipath_host_fails_paths_over_quickly(host):
+    """A host with the iscsi_initiator role's multipath (compute1 in portals.yml, with 5 s) gives
+    new node records a short replacement_timeout; the others keep open-iscsi's."""
+    if not host.backend.get_hostname().startswith("compute"):
+        pytest.skip("compute hosts only")
+    lines = [line for line in host.file("/etc/iscsi/iscsid.conf").content_string.splitlines()
+             if line.startswith("node.session.timeo.replacement_timeout")]
+    expected = "5" if host.file("/etc/multipath.conf").exists else "120"
+    assert lines == ["node.session.timeo.replacement_timeout = " + expected], lines

@@ -16,7 +16,8 @@ class FakeHost:
     """What the module sees of /dev, /sys and /proc/mounts, from a case's `host` entry.
 
     With appear_after_login, the by-path link exists only once a login succeeded, as udev
-    makes it then. sizes lists the disk's size before and after a rescan; read_error is what
+    makes it then. dm maps a device-mapper device to its [name, uuid], states a disk to its SCSI
+    state (default running). sizes lists the disk's size before and after a rescan; read_error is what
     the first uncached read of the disk fails with (none: it reads back).
     """
 
@@ -47,6 +48,13 @@ class FakeHost:
 
     def holders(self, name, partition=None):
         return self.host.get("holders", {}).get(name + ("/" + partition if partition else ""), [])
+
+    def dm_info(self, name):
+        info = self.host.get("dm", {}).get(name)
+        return tuple(info) if info else None
+
+    def device_state(self, name):
+        return self.host.get("states", {}).get(name, "running")
 
     def size(self, name):
         sizes = self.host["sizes"][name]

@@ -324,6 +324,27 @@ def repository_options(params):
                 keep_policy=policy)
 
 
+def repository_usage(module, options, exists):
+    """-> (what the backups' data takes in the repository, used % of the file system holding it).
+    The size is restic's own count (`restic stats --mode raw-data` over every snapshot, each blob
+    once, compressed), which reads the same over SFTP as on the controller's disk; how full the
+    disk is can be read for a repository on the controller only. A size that cannot be read is
+    reported unknown (with a warning): the backups themselves are done by then."""
+    repository = options["repository"]
+    used = None
+    if not backup_repository.is_remote(repository):
+        used = backup_report.used_percent(repository) if os.path.isdir(repository) else None
+    if not exists:
+        return 0, used  # check mode before the first run: there is no repository yet
+    try:
+        size = backup_repository.stored_size(
+            backup_repository.restic_runner(module, repository, options["password_file"]), [])
+    except (CommandError, BackupError) as error:
+        module.warn("the size of repository %s could not be read: %s" % (repository, error))
+        size = None
+    return size, used
+
+
 def back_up_one(module, options, vg, lv, hook, check_mode):
     """One volume (or, in check mode, whether it would be): -> dict(entry, failure or None, changed)."""
     job = VolumeBackup(module, dict(options, pre_hook_result=hook), vg, lv)
@@ -367,12 +388,13 @@ def run_backups(module, options, check_mode=False):
     volumes = backup_snapshot.volumes_to_back_up(lvs, options.get("volume"))
     if options.get("volume") and not volumes:
         raise BackupError("volume %s does not exist in volume group %s" % (options["volume"], options["vg"]))
-    entries, failures, changed = [], [], False
+    entries, failures, changed, created = [], [], False, False
     if options["format"] == "repository":
         if not os.access(options["password_file"], os.R_OK):
             raise BackupError("the password file %s cannot be read" % options["password_file"])
-        changed = backup_repository.ensure_repository(module, options["repository"], options["password_file"],
+        created = backup_repository.ensure_repository(module, options["repository"], options["password_file"],
                                                       check_mode)
+        changed = created
     hooks = options.get("hook_results") or {}
     for lv in volumes:
         try:
@@ -406,16 +428,18 @@ def run_backups(module, options, check_mode=False):
                                                    backup_common.utc_now(), options["retention_days"],
                                                    options["keep_min"], check_mode)
         changed = changed or bool(removed)
-    stored_in = options["repository"] if options["format"] == "repository" else options["destination"]
-    if os.path.isdir(stored_in):
-        total_size, used_percent = backup_report.destination_usage(stored_in)
+    if options["format"] == "repository":
+        total_size, used_percent = repository_usage(module, options, exists=not (check_mode and created))
+    elif os.path.isdir(options["destination"]):
+        total_size, used_percent = backup_report.destination_usage(options["destination"])
     else:
         total_size, used_percent = 0, None
     report = dict(started_at=backup_common.iso(started), retention_days=options.get("retention_days"), keep_min=options["keep_min"],
                   keep_policy=options["keep_policy"] or None,
                   volumes=entries, removed=removed, total_backups_size=total_size,
                   destination_used_percent=used_percent, total_seconds=round(time.monotonic() - clock, 1),
-                  failed=len(failures))
+                  failed=len(failures), remote=options["format"] == "repository"
+                  and backup_repository.is_remote(options["repository"]))
     report_text = backup_report.render_report(report)
     if options.get("report_file") and not check_mode:
         folder = os.path.dirname(options["report_file"])

@@ -27,10 +27,15 @@ def destination_usage(path):
                 total += os.lstat(os.path.join(folder, name)).st_size
             except OSError:
                 continue
+    return total, used_percent(path)
+
+
+def used_percent(path):
+    """How full the file system holding path is, as df shows it."""
     stats = os.statvfs(path)
     used = (stats.f_blocks - stats.f_bfree) * stats.f_frsize
     usable = used + stats.f_bavail * stats.f_frsize
-    return total, (round(100.0 * used / usable, 1) if usable else 0.0)
+    return round(100.0 * used / usable, 1) if usable else 0.0
 
 
 def render_report(report):
@@ -59,8 +64,15 @@ def render_report(report):
     for item in report.get("removed", []):
         lines.append("Removed by retention: %s" % (item.get("backup") or "restic snapshot %s of %s" % (
             item["snapshot_id"][:8], item["volume"])))
-    lines.append("Total backups size: %s" % backup_common.human_size(report["total_backups_size"]))
+    total = report["total_backups_size"]
+    lines.append("Total backups size: %s" % ("unknown" if total is None else backup_common.human_size(total)))
     used = report["destination_used_percent"]
-    lines.append("Destination used: %s" % ("unknown (no destination yet)" if used is None else "%s%%" % used))
+    if used is not None:
+        lines.append("Destination used: %s%%" % used)
+    elif report.get("remote"):
+        # restic reads the repository over SFTP but cannot tell how full the other host's disk is
+        lines.append("Destination used: unknown (the repository is on another host)")
+    else:
+        lines.append("Destination used: unknown (no destination yet)")
     lines.append("Total time: %.1f s" % report["total_seconds"])
     return "\n".join(lines) + "\n"

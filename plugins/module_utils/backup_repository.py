@@ -296,12 +296,15 @@ def layout_document(volume, size, dump, filesystems):
 
 def read_layout(module, repository, password_file, snapshot_id):
     """layout.json of a files snapshot (a few hundred bytes, through `restic dump`)."""
-    _rc, out, _err = restic_runner(module, repository, password_file).run(
+    _rc, out, err = restic_runner(module, repository, password_file).run(
         "dump snapshot path", dump=True, snapshot=snapshot_id, path="/" + LAYOUT_FILE)
     try:
         document = json.loads(out)
     except ValueError:
-        raise BackupError("the layout.json of snapshot %s is not JSON" % snapshot_id[:8])
+        # say what restic printed: seen once on the lab (under load), cause not yet known
+        raise BackupError("the layout.json of snapshot %s is not JSON: restic dump printed %d bytes %r%s"
+                          % (snapshot_id[:8], len(out or ""), (out or "")[:120],
+                             "; stderr: %s" % err.strip()[-200:] if (err or "").strip() else ""))
     if not isinstance(document, dict) or document.get("format") != LAYOUT_FORMAT:
         raise BackupError("snapshot %s holds no layout.json of format %d" % (snapshot_id[:8], LAYOUT_FORMAT))
     return document

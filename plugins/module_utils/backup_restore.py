@@ -162,9 +162,17 @@ class Restore:
                 raise BackupError("volume %s exists; set force: true to overwrite it with the restore "
                                   "(its current data is destroyed)" % self.name)
             meta = volume_meta.decode(target["tags"])
-            if meta.get("attach_status") or meta.get("attached_host") or target["open"]:
+            if meta.get("attach_status") or meta.get("attached_host"):
                 raise BackupError("volume %s is attached or in use (%s); detach it before restoring into it"
-                                  % (self.name, meta.get("attached_host") or "open"))
+                                  % (self.name, meta.get("attached_host")))
+            if target["open"]:
+                # Detached, yet something on the controller holds it: a mount, a partition map, or
+                # a volume group inside it (a guest's LVM) that the controller's LVM found and
+                # activated, which an image restore would overwrite under it.
+                raise BackupError(
+                    "volume %s is not attached but open on the controller (mounted, mapped, or a volume group "
+                    "inside it activated here: keep the controller's LVM off the volumes' contents with "
+                    "volume_group_lvm_filter); close it before restoring into it; nothing was changed" % self.name)
             if target["is_snapshot"]:
                 raise BackupError("%s is a snapshot; restore into a volume" % self.name)
             if target["size"] < needed:

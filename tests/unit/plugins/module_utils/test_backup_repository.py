@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_file_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
@@ -137,6 +139,12 @@ def test_backup_points_say_what_each_backup_added(repo):
     assert abs(points[0]["added"] - first["data_added"]) < 4096
     assert abs(points[1]["added"] - second["data_added"]) < 4096
     assert points[1]["size"] > 1900000 and points[0]["time"] <= points[1]["time"]
+    # The report's size of the repository: the data of every backup, each chunk once. The other
+    # volume's image is b.bin again (one chunk, stored once), so beyond the second backup's data
+    # only the first backup's and the image's trees count. It is read the same way over SFTP.
+    size, used = backup.repository_usage(repo["module"], dict(repository=repo["repository"],
+                                                              password_file=repo["password_file"]), exists=True)
+    assert points[1]["size"] < size < points[1]["size"] + 8192 and 0.0 < used <= 100.0
 
 
 def test_watch_runs_while_the_backup_reads_and_its_exception_stops_it(repo):
@@ -265,3 +273,36 @@ def test_repository_location(value, expected):
 def test_repository_location_refuses(value):
     with pytest.raises(ValidationError):
         backup_repository.repository_location(value)
+
+
+def test_a_file_restore_after_a_keep_last_1_prune_finds_the_kept_backup(repo):
+    """Issue 15's unexplained failure (a file restore placed after a keep-1 prune once found no
+    backup), replayed with restic in the backup scenario's old order: three files backups, the
+    policy in check mode, a fourth backup and the policy for real, then a file restore of the
+    latest. restic keeps the newest backup of the volume's one group, and the restore finds it."""
+    module, tmp = repo["module"], repo["tmp"]
+    root = tmp / "mounts"
+    (root / "volume" / "data").mkdir(parents=True)
+    layout = backup_repository.layout_document("vol7", 1048576, None, [dict(
+        member="volume", partition=None, fstype="ext4", label="rsdata", uuid=None, archived=True)])
+    (root / backup_repository.LAYOUT_FILE).write_text(json.dumps(layout))
+    ids = []
+    for run in range(3):
+        (root / "volume" / "data" / ("more-%d.bin" % run)).write_bytes(os.urandom(64 * 1024))
+        ids.append(back_up_files(repo, root, [backup_repository.LAYOUT_FILE, "volume"], volume="vol7")["snapshot_id"])
+    planned = backup_repository.forget(module, repo["repository"], repo["password_file"], "vol7", dict(keep_last=1),
+                                       check_mode=True)
+    (root / "volume" / "data" / "more-3.bin").write_bytes(os.urandom(64 * 1024))
+    ids.append(back_up_files(repo, root, [backup_repository.LAYOUT_FILE, "volume"], volume="vol7")["snapshot_id"])
+    removed = backup_repository.forget(module, repo["repository"], repo["password_file"], "vol7", dict(keep_last=1),
+                                       check_mode=False)
+    assert sorted(item["snapshot_id"][:8] for item in planned) == sorted(ids[:2])
+    assert sorted(item["snapshot_id"][:8] for item in removed) == sorted(ids[:3])
+    destination = tmp / "restored"
+    result = backup_file_restore.restore_files(module, dict(
+        repository=repo["repository"], password_file=repo["password_file"], source_volume="vol7", snapshot="latest",
+        member=None, paths=["data"], destination=str(destination), force=False))
+    assert result["snapshot_id"][:8] == ids[3] and result["member"] == "volume"
+    for number in range(4):
+        name = "data/more-%d.bin" % number
+        assert (destination / name).read_bytes() == (root / "volume" / name).read_bytes()

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 LIST_EMPTY = ("module", "volume_info", "list_empty")
 LIST_AVAILABLE = ("module", "volume_info", "list_available")
 LIST_IN_USE = ("module", "volume_info", "list_in_use")
@@ -124,20 +126,14 @@ def test_attach_is_one_playbook_run_that_resolves_the_volume(cli):
         1, "volume-00000001", "compute1", "/dev/vdb", True)
 
 
-def test_attach_with_mutual_chap_asks_the_playbook_for_it(cli):
-    run = cli(["volume-attach", "compute1", "1", "/dev/vdb", "--mutual-chap", "--json"],
+@pytest.mark.parametrize("flag, extra_var", [("--mutual-chap", "mutual_chap"), ("--multipath", "multipath")])
+def test_attach_flags_ask_the_playbook_for_them(cli, flag, extra_var):
+    run = cli(["volume-attach", "compute1", "1", "/dev/vdb", flag, "--json"],
               [("playbook", "volume_attach.yml", "attach")])
     assert run.code == 0
-    assert run.calls == [("playbook", "volume_attach.yml", dict(volume_reference="1", instance="compute1",
-                                                                mountpoint="/dev/vdb", mutual_chap=True))]
-
-
-def test_attach_with_multipath_asks_the_playbook_for_it(cli):
-    run = cli(["volume-attach", "compute1", "1", "/dev/vdb", "--multipath", "--json"],
-              [("playbook", "volume_attach.yml", "attach")])
-    assert run.code == 0
-    assert run.calls == [("playbook", "volume_attach.yml", dict(volume_reference="1", instance="compute1",
-                                                                mountpoint="/dev/vdb", multipath=True))]
+    expected = dict(volume_reference="1", instance="compute1", mountpoint="/dev/vdb")
+    expected[extra_var] = True
+    assert run.calls == [("playbook", "volume_attach.yml", expected)]
 
 
 def test_attach_of_a_volume_in_use_elsewhere_is_refused(cli):

@@ -641,13 +641,18 @@ def _backup_verify(parser):
                                              "/srv/backups/restic)")
 
 
+def _repository_options(parser):
+    """The restic repository a backup command reads, and its password file."""
+    parser.add_argument("--repository", help="the restic repository (default: %s)" % DEFAULT_REPOSITORY)
+    parser.add_argument("--password-file", dest="password_file",
+                        help="the repository's password file (default: %s)" % DEFAULT_PASSWORD_FILE)
+
+
 def _backup_list(parser):
     parser.add_argument("volume", metavar="VOLUME", help="integer id or LV name (also of a deleted volume)")
     parser.add_argument("--destination", help="the archives' folder on the controller (default: %s)"
                                               % DEFAULT_DESTINATION)
-    parser.add_argument("--repository", help="the restic repository (default: %s)" % DEFAULT_REPOSITORY)
-    parser.add_argument("--password-file", dest="password_file",
-                        help="the repository's password file (default: %s)" % DEFAULT_PASSWORD_FILE)
+    _repository_options(parser)
 
 
 def _restore_files(parser):
@@ -660,9 +665,7 @@ def _restore_files(parser):
     parser.add_argument("--snapshot", help="the backup's id from backup-list (default: the latest)")
     parser.add_argument("--member", help="the file system (volume or part<N>) when the backup holds several")
     parser.add_argument("--force", action="store_true", help="replace the restored paths in a destination that holds files")
-    parser.add_argument("--repository", help="the restic repository (default: %s)" % DEFAULT_REPOSITORY)
-    parser.add_argument("--password-file", dest="password_file",
-                        help="the repository's password file (default: %s)" % DEFAULT_PASSWORD_FILE)
+    _repository_options(parser)
 
 
 def _restore(parser):

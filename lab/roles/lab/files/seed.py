@@ -16,8 +16,8 @@
       what changed since (a change to the roles or modules costs a fraction of a bare run, and
       every change makes a new key). A seed made that way is never a base itself, so that each
       seed is at most one run away from a bare lab; with no base, the lab boots bare and the
-      seed becomes one. --bare skips the base. The bare convergence itself is what the roles
-      scenarios test on every run.
+      seed becomes one. The bare convergence itself is what the roles scenarios test on every
+      run.
   seed.py restore --seed DIR --state-dir DIR --host NAME...
       Copies the seed's disks of each host into the lab's state folder, for the hosts that have no
       copy-on-write file there yet (a running or stopped lab keeps its own). Prints
@@ -114,12 +114,18 @@ def find_base(args):
         folder = os.path.dirname(complete)
         with open(complete) as handle:
             record = json.load(handle)
+        made = os.path.getmtime(complete)
         backings = glob.glob(os.path.join(folder, "*.cow.backing"))
-        if record.get("derived_from") or not backings or os.path.getmtime(complete) < oldest:
+        if record.get("derived_from") or not backings or made < oldest:
             continue
-        if all(open(path).read().strip() == image for path in backings):
-            bases.append((os.path.getmtime(complete), folder))
+        if all(read_text(path) == image for path in backings):
+            bases.append((made, folder))
     return max(bases)[1] if bases else None
+
+
+def read_text(path):
+    with open(path) as handle:
+        return handle.read().strip()
 
 
 def make(args):
@@ -139,7 +145,7 @@ def make(args):
         lab_up = os.path.join(args.lab_playbooks, "lab_up.yml")
         lab_down = os.path.join(args.lab_playbooks, "lab_down.yml")
         inventory = os.path.join(state_dir, "inventory.yml")
-        base = None if args.bare else find_base(args)
+        base = find_base(args)
         try:
             run([playbook_bin, lab_down], env)
             if base:
@@ -193,7 +199,6 @@ def main():
     maker.add_argument("--input", action="append", default=[])
     maker.add_argument("--playbook", required=True)
     maker.add_argument("--playbook-arg", action="append", default=[])
-    maker.add_argument("--bare", action="store_true", help="boot the seed's lab bare even when a base exists")
     restorer = commands.add_parser("restore")
     restorer.add_argument("--seed", required=True)
     restorer.add_argument("--state-dir", required=True)

@@ -26,6 +26,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_retention
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_snapshot
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blkid
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blockdev
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
@@ -61,7 +62,8 @@ class VolumeBackup:
     def find_filesystems(self):
         """-> (partition table dump or None, [filesystem dicts with member, device, ...])."""
         device = self.snapshot.device
-        whole = blockdev.probe(self.module, device)
+        # Contradicting signatures describe nothing we could mount: like none, an image in a repository.
+        whole, _ambivalent = blkid.probe(self.module, device)
         if whole.get("TYPE") and not whole.get("PTTYPE"):
             return None, [self.describe(blockdev.WHOLE_VOLUME_MEMBER, None, device, whole)]
         if not whole.get("PTTYPE"):
@@ -73,7 +75,7 @@ class VolumeBackup:
         filesystems = []
         for name, number in self.maps.add():
             mapped = "/dev/mapper/" + name
-            filesystems.append(self.describe("part%d" % number, number, mapped, blockdev.probe(self.module, mapped)))
+            filesystems.append(self.describe("part%d" % number, number, mapped, blkid.probe(self.module, mapped)[0]))
         return dump, filesystems
 
     @staticmethod

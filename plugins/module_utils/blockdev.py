@@ -2,7 +2,7 @@
 # Copyright (c) 2026, novavolume maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The block devices of a backup or restore: the command families that read and lay out a
-volume (blkid, sfdisk, kpartx, dmsetup, mkfs, mount), the partition maps and read-only mounts
+volume (sfdisk, kpartx, dmsetup, mkfs, mount; blkid is module_utils/blkid.py), the partition maps and read-only mounts
 they make, and the parsing of their output. Backup and restore both use these; nothing here
 knows an archive or a repository."""
 
@@ -39,14 +39,6 @@ def kpartx_runner(module):
             delimiter=fmt.opt_val("-p"),
             device=fmt.positional(),
         ),
-    )
-
-
-def blkid_runner(module):
-    # rc 2: nothing recognised on the device; the caller decides what that means.
-    return CommandRunner(
-        module, "blkid", dict(probe=fmt.fixed("-p"), export=fmt.fixed("-o", "export"), device=fmt.positional()),
-        benign_rcs=(0, 2),
     )
 
 
@@ -131,22 +123,6 @@ class PartitionMaps:
         if not self.names and not self.interrupted:
             return []
         return remove_partition_maps(self.module, self.device, self.delimiter, self.names)
-
-
-def probe(module, device):
-    """`blkid -p` of a device -> dict (TYPE, PTTYPE, LABEL, UUID...); empty when nothing is recognised."""
-    rc, out, _err = blkid_runner(module).run("probe export device", probe=True, export=True, device=device)
-    return parse_blkid_export(out) if rc == 0 else {}
-
-
-def parse_blkid_export(out):
-    """`blkid -p -o export` output -> dict (TYPE, LABEL, UUID, PTTYPE...)."""
-    values = {}
-    for line in (out or "").splitlines():
-        if "=" in line:
-            key, value = line.split("=", 1)
-            values[key.strip()] = value.strip()
-    return values
 
 
 def parse_kpartx_maps(out, delimiter):

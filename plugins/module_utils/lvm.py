@@ -10,6 +10,7 @@ __metaclass__ = type
 import json
 import math
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blkid
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
@@ -437,17 +438,6 @@ def users_of_volume(lv, meta, export, snapshots):
 # --- What an LV holds: read-only probes before a forced shrink -------------------------------
 
 
-def blkid_runner(module):
-    # -p probes the device itself rather than blkid's cache. rc 2: no signature found; rc 8: the
-    # low-level probe found signatures that contradict each other (the caller refuses on that).
-    return CommandRunner(
-        module,
-        "blkid",
-        dict(probe=fmt.fixed("-p"), export=fmt.fixed("-o", "export"), device=fmt.positional()),
-        benign_rcs=(0, 2, 8),
-    )
-
-
 def sfdisk_runner(module):
     return CommandRunner(module, "sfdisk", dict(json=fmt.fixed("--json"), device=fmt.positional()))
 
@@ -456,19 +446,7 @@ def dumpe2fs_runner(module):
     return CommandRunner(module, "dumpe2fs", dict(header=fmt.fixed("-h"), device=fmt.positional()))
 
 
-BLKID_NOTHING_FOUND = 2
-BLKID_AMBIVALENT = 8
 EXT_FILE_SYSTEMS = ("ext2", "ext3", "ext4")
-
-
-def parse_blkid_export(out):
-    """`blkid -o export` KEY=value lines -> dict."""
-    found = {}
-    for line in (out or "").splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            found[key.strip()] = value.strip()
-    return found
 
 
 def partition_table_end(out):
@@ -507,16 +485,11 @@ def probe_contents(module, device):
     end cannot be read (the caller must then refuse to shrink).
     Raises CommandError when a probe fails.
     """
-    blkid = blkid_runner(module)
-    rc, out, err = blkid.run("probe export device", probe=True, export=True, device=device)
-    if rc == BLKID_NOTHING_FOUND and err.strip():
-        # blkid also answers "nothing found" when it cannot open the device: that proves nothing.
-        raise CommandError(blkid.argv("probe export device", probe=True, export=True, device=device), rc, out, err)
+    found, ambivalent = blkid.probe(module, device)
     contents = dict(holds=None, end=0, unreadable=None)
-    if rc == BLKID_AMBIVALENT:
+    if ambivalent:
         contents.update(holds="contradicting signatures", unreadable="blkid found contradicting signatures on it")
         return contents
-    found = parse_blkid_export(out) if rc == 0 else {}
     fs_type, table_type = found.get("TYPE"), found.get("PTTYPE")
     holds = []
     try:

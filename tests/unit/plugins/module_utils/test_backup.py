@@ -16,6 +16,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_report
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_retention
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blkid
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blockdev
 
 UTC = datetime.timezone.utc
@@ -163,7 +164,7 @@ def test_parse_kpartx_maps():
 
 
 def test_parse_blkid_and_mount_options():
-    assert blockdev.parse_blkid_export("DEVNAME=/dev/x\nTYPE=ext3\nLABEL=data\n")["TYPE"] == "ext3"
+    assert blkid.parse_export("DEVNAME=/dev/x\nTYPE=ext3\nLABEL=data\n")["TYPE"] == "ext3"
     assert blockdev.ro_mount_options("ext3") == "ro,noload"
     assert blockdev.ro_mount_options("ext4") == "ro,noload"
     assert blockdev.ro_mount_options("xfs") == "ro,norecovery,nouuid"

@@ -29,7 +29,7 @@ import statistics
 import subprocess
 import sys
 
-from common import BIN, ROOT, inventory_args, lab_env, load, real_module_cost, run
+from common import BIN, ROOT, inventory_args, lab_env, load, run
 
 READ_BACK = "its first block read back"
 
@@ -49,7 +49,6 @@ def main():
     args = parser.parse_args()
 
     env = lab_env(args.lab)
-    real_module_cost(args.lab, env)
     inventory = inventory_args(args.lab)
     ansible, playbook, novavol = (os.path.join(BIN, name) for name in ("ansible", "ansible-playbook", "novavol"))
     extra = ["-e", "volume=%s" % args.volume, "-e", "instance=%s" % args.instance, "-e", "backend=%s" % args.backend]

@@ -27,7 +27,7 @@ import os
 import statistics
 import subprocess
 
-from common import BIN, ROOT, inventory_args, lab_env, load, real_module_cost, run
+from common import BIN, ROOT, inventory_args, lab_env, load, run
 
 POOL = "nova-volumes-pool"
 
@@ -47,7 +47,6 @@ def main():
     args = parser.parse_args()
 
     env = lab_env(args.lab)
-    real_module_cost(args.lab, env)
     inventory = inventory_args(args.lab)
     ansible, novavol = os.path.join(BIN, "ansible"), os.path.join(BIN, "novavol")
 

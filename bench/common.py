@@ -3,7 +3,6 @@
 """What the lab benchmarks share: the repository's paths, the environment of a run on one lab,
 and a timed command that stops the benchmark when it fails."""
 
-import atexit
 import os
 import subprocess
 import sys
@@ -24,21 +23,6 @@ def lab_env(lab, **extra):
 
 def inventory_args(lab):
     return ["--inventory=/var/tmp/novavolume-lab/%s/inventory.yml" % lab]
-
-
-# lab/roles/lab/files/guest/novalab_zipimport_cache.py: while this file exists in a guest, its
-# module calls compile their zipped sources every time, as on any host Ansible manages.
-ZIPIMPORT_CACHE_OFF = "/etc/novavolume-lab/zipimport-cache.off"
-
-
-def real_module_cost(lab, env):
-    """Make the lab's guests pay for module calls what a real host pays, until the benchmark ends.
-
-    The guests keep the bytecode of what Ansible's modules import (the lab's test-bed speed-up,
-    about a quarter of a small module call); the figures of bench/ are meant for real hosts."""
-    ansible = [os.path.join(BIN, "ansible"), "all"] + inventory_args(lab) + ["-m", "ansible.builtin.raw", "-a"]
-    run(ansible + ["mkdir -p %s && touch %s" % (os.path.dirname(ZIPIMPORT_CACHE_OFF), ZIPIMPORT_CACHE_OFF)], env)
-    atexit.register(run, ansible + ["rm -f %s" % ZIPIMPORT_CACHE_OFF], env)
 
 
 def run(argv, env):

@@ -22,7 +22,7 @@ import re
 import statistics
 import sys
 
-from common import BIN, inventory_args, lab_env, real_module_cost, run
+from common import BIN, inventory_args, lab_env, run
 
 RECAP_LINE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)")
 ROLE_LINE = re.compile(r"^(\S+) -+ +([0-9.]+)s$")
@@ -60,7 +60,6 @@ def main():
     args = parser.parse_args()
 
     env = lab_env(args.lab)
-    real_module_cost(args.lab, env)
     inventory = inventory_args(args.lab)
     for extra in args.inventory:
         inventory += ["-i", extra]

@@ -24,8 +24,6 @@ import sys
 import tempfile
 import time
 
-from common import lab_env, real_module_cost
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
 
@@ -104,7 +102,6 @@ def main():
     # Every lab's guests have the same addresses: keep ssh from reusing another lab's connection.
     env.setdefault("ANSIBLE_SSH_CONTROL_PATH_DIR", os.path.expanduser("~/.ansible/cp-%s" % lab))
     env["PATH"] = "%s:%s" % (ROOT / ".venv" / "bin", env.get("PATH", ""))
-    real_module_cost(lab, lab_env(lab))
 
     with tempfile.TemporaryDirectory(prefix="nv-bench-") as workdir:
         seconds, _changed = run_play("create", args.count, inventory, workdir, env)

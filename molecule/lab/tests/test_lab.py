@@ -1,7 +1,6 @@
 """Checks of the lab scenario (issue 3), through the lab's inventory (molecule.yml verifier
 options): every host answers, has device-mapper, its own identity; the controller can run LIO,
-the computes have the iSCSI initiator, module calls keep their bytecode, and compute1 sees the
-LV that converge.yml exported."""
+the computes have the iSCSI initiator, and compute1 sees the LV that converge.yml exported."""
 
 import os
 
@@ -50,19 +49,6 @@ def test_image_has_the_multipath_and_fault_tools(host):
     """What the multipath work (issue 16) runs in the guests: dm-multipath's tools and fio."""
     for package in ("multipath-tools", "fio"):
         assert host.package(package).is_installed, package
-
-
-def test_module_bytecode_is_kept_between_module_calls(host):
-    """The image's novalab_zipimport_cache (lab/roles/lab/files/guest): every Python in the guest
-    loads it, and the module calls of this run (testinfra's own, through Ansible) left the
-    bytecode of their zipped sources in its folder, readable by root only."""
-    host.ansible("ping", check=False)
-    assert host.check_output(
-        "python3 -c 'import zipimport, novalab_zipimport_cache as cache; "
-        "print(zipimport._compile_source is cache.cached_compile_source)'") == "True"
-    folder = host.file("/var/cache/novalab-zipimport")
-    assert folder.is_directory and folder.user == "root" and folder.mode == 0o700
-    assert int(host.check_output("ls /var/cache/novalab-zipimport | wc -l")) > 10
 
 
 def test_device_mapper_is_loaded(host):

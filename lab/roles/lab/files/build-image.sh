@@ -53,9 +53,6 @@ install -m 0644 "$guest/lab-init.service" "$root/etc/systemd/system/lab-init.ser
 install -m 0644 "$guest/modules-load.conf" "$root/etc/modules-load.d/novavolume-lab.conf"
 install -m 0644 "$guest/sshd.conf" "$root/etc/ssh/sshd_config.d/novavolume-lab.conf"
 install -m 0644 "$guest/journald.conf" -D "$root/etc/systemd/journald.conf.d/novavolume-lab.conf"
-# Bytecode of the modules' zipped imports kept between module calls (novalab_zipimport_cache.py).
-install -m 0644 "$guest/novalab_zipimport_cache.py" "$guest/novalab-zipimport-cache.pth" \
-  "$root/usr/lib/python3/dist-packages/"
 chroot "$root" systemctl enable lab-init.service
 # Units that would only slow the boot down, fail without a network or hold the dpkg lock.
 chroot "$root" systemctl mask \

@@ -284,7 +284,8 @@ def fail_not_shown(module, result, done, msg):
 
 
 def show_new_size(module, adm, view, session_id, plan, result, done):
-    """Rescan until the disk (or each path, then the map) shows the volume's size."""
+    """Make the disk show the volume's size: rescan its session, or with multipath rescan each path that
+    does not show it yet, then have multipathd resize the map; fail when the size does not show."""
     not_exported = "the target does not export the new size yet (LIO does at once; tgt keeps the size it read when the export was made)"
     for path in plan.paths_to_rescan():
         adm.rescan(path["session"])

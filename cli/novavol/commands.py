@@ -315,6 +315,8 @@ def extend(ctx):
     # attached, shows the new size on its compute host (and grows the file system with
     # --grow-filesystem). A smaller size is refused by the volume module, as nova refused it.
     extravars = dict(size=ctx.args.new_size, grow_filesystem=ctx.args.grow_filesystem)
+    if ctx.args.multipath:
+        extravars["multipath"] = True
     result, volume = run_on_volume(ctx, "volume_resize.yml", extravars,
                                    "extend %s %s" % (ctx.args.volume, ctx.args.new_size), "extending volume %s")
     _playbook_report(ctx, result, dict(volume=volume["name"], size=ctx.args.new_size,
@@ -619,6 +621,9 @@ def _extend(parser):
     parser.add_argument("--grow-filesystem", action="store_true",
                         help="on the compute host it is attached to, also grow the last partition and the "
                              "mounted ext4 or xfs file system, online")
+    parser.add_argument("--multipath", action="store_true",
+                        help="the volume was attached with volume-attach --multipath: rescan every path and "
+                             "resize the dm-multipath map")
 
 
 def _service_list(parser):

@@ -28,6 +28,7 @@ def _groups():
             portal_port=dict(type="int", default=3260, aliases=["port"]),
             target_iqn=dict(type="str", required=True, aliases=["target"]),
         ),
+        multipath_portals=dict(extra_portal_addresses=dict(type="list", elements="str", default=[])),
     )
 
 

@@ -149,17 +149,25 @@ class Plan:
     output.
     """
 
-    def __init__(self, name, disk_before, disk_after):
+    def __init__(self, name, disk_before, disk_after, multipath=None):
         self.name = name
         self.disk_before = disk_before
         self.disk_after = disk_after
+        # With multipath, `name` is the map (dm-N) and rescan means resizing it; each path disk
+        # that does not show the new size yet is rescanned first.
         self.rescan = disk_after != disk_before
+        self.multipath = multipath  # {name, wwid, paths: [{device, session, size}]}
         self.partition = None  # {node, number, label, grow, size_before, size_after}
         self.filesystem = None  # {type, device, mountpoint, size_before, size_after, grow}
 
+    def paths_to_rescan(self):
+        return [path for path in self.multipath["paths"] if path["size"] != self.disk_after] if self.multipath else []
+
     def actions(self):
-        actions = []
-        if self.rescan:
+        actions = ["rescan path %s" % path["device"] for path in self.paths_to_rescan()]
+        if self.rescan and self.multipath:
+            actions.append("resize map %s (%d -> %d bytes)" % (self.multipath["name"], self.disk_before, self.disk_after))
+        elif self.rescan:
             actions.append("rescan (disk %d -> %d bytes)" % (self.disk_before, self.disk_after))
         if self.partition and self.partition["grow"]:
             if self.partition["label"] == "gpt":
@@ -205,6 +213,9 @@ class Plan:
     def view(self, side):
         """The diff's before or after (sizes in bytes)."""
         state = dict(disk_size=self.disk_before if side == "before" else self.disk_after)
+        if self.multipath:
+            state["path_sizes"] = dict((path["device"], path["size"] if side == "before" else self.disk_after)
+                                       for path in self.multipath["paths"])
         if self.partition:
             state["partition_size"] = self.partition["size_" + side]
         if self.filesystem:

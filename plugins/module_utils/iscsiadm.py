@@ -22,7 +22,7 @@ import re
 import time
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
 
 # iscsiadm exit codes (open-iscsi include/iscsi_err.h) that callers interpret themselves.
 RC_SESSION_EXISTS = 15  # ISCSI_ERR_SESS_EXISTS: already logged in
@@ -68,7 +68,18 @@ def multipath_runner(module):
 
 
 def multipathd_runner(module):
-    return CommandRunner(module, "multipathd", dict(del_path=fmt.fixed("del", "path"), device=fmt.positional()))
+    return CommandRunner(module, "multipathd", dict(
+        del_path=fmt.fixed("del", "path"), resize_map=fmt.fixed("resize", "map"), device=fmt.positional()))
+
+
+def resize_multipath_map(module, name):
+    """Have multipathd reload map `name` with the size its paths show now. multipathd answers
+    "fail" (or "timeout" while a reconfigure runs) with rc 0 on some versions, as os-brick notes:
+    that answer is an error too."""
+    runner = multipathd_runner(module)
+    rc, out, err = runner.run("resize_map device", resize_map=True, device=name)
+    if "fail" in out or "timeout" in out:
+        raise CommandError(runner.argv("resize_map device", resize_map=True, device=name), rc, out, err)
 
 
 def portal_of(address, port):

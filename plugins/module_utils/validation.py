@@ -128,3 +128,18 @@ def session_target(params):
     if not 0 < params["portal_port"] < 65536:
         raise ValidationError("invalid portal_port %r" % params["portal_port"])
     iqn(params["target_iqn"], "target IQN")
+
+
+def multipath_portals(params):
+    """The further portals of a multipath session (argument_specs group multipath_portals), after
+    session_target checked portal_address: IP addresses, none the any-address, none repeated."""
+    addresses = [params["portal_address"]] + params["extra_portal_addresses"]
+    for address in params["extra_portal_addresses"]:
+        try:
+            unspecified = ipaddress.ip_address(address).is_unspecified
+        except ValueError:
+            raise ValidationError("invalid extra_portal_addresses entry %r: an IP address is required" % address)
+        if unspecified:
+            raise ValidationError("extra_portal_addresses entry %s is the any-address: give the address the compute host logs in to" % address)
+    if len(set(addresses)) != len(addresses):
+        raise ValidationError("portal_address and extra_portal_addresses repeat an address: %s" % ", ".join(addresses))

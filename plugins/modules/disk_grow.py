@@ -27,12 +27,27 @@ description:
     system that is not mounted, not on the last partition, or of another type) is refused before
     the rescan.
   - A volume is never shrunk online. An O(size) below the disk's size is refused.
+  - With O(extra_portal_addresses) (a volume attached over dm-multipath, as
+    M(novavolume.lvm_iscsi.iscsi_session) attaches it with the same portals), the disk is the
+    dm-multipath map over the sessions' disks, as in os-brick's C(extend_volume). Each path disk
+    that does not show O(size) yet is rescanned through its portal's session, then
+    C(multipathd resize map WWID) reloads the map with the new size, which the map must then
+    show. The file system grows on the map (C(/dev/mapper/WWID), seen as C(/dev/dm-N)). It fails,
+    before anything changes, when a portal has no session with the target or no single map holds
+    the paths.
+  - With O(grow_filesystem), a partitioned multipath map (C(kpartx) partitions,
+    C(/dev/mapper/WWID-part1)) is refused before anything changes; only a file system on the
+    whole map is grown. Grow such a map without O(grow_filesystem), then its partition yourself.
+  - Without O(extra_portal_addresses), a disk that is a path of a multipath map is refused
+    before anything changes, since rescanning one path would leave the map, the disk in use, at its
+    old size.
 author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.session_target
+  - novavolume.lvm_iscsi.multipath_portals
 options:
   lun:
     description:
@@ -77,16 +92,25 @@ EXAMPLES = r"""
     size: "{{ grown.volume.size_bytes }}"
     grow_filesystem: true
   delegate_to: compute1
+
+- name: The same for a volume attached over dm-multipath on two storage networks
+  novavolume.lvm_iscsi.disk_grow:
+    portal_address: 192.0.2.10
+    extra_portal_addresses: [198.51.100.10]
+    target_iqn: iqn.2010-10.org.openstack:pathvolume
+    size: "{{ grown.volume.size_bytes }}"
+    grow_filesystem: true
+  delegate_to: compute1
 """
 
 RETURN = r"""
 kernel_name:
-  description: Kernel name of the disk.
+  description: Kernel name of the disk (C(dm-N) for a multipath map).
   returned: success
   type: str
   sample: sdb
 session_id:
-  description: open-iscsi session id.
+  description: open-iscsi session id (with O(extra_portal_addresses), the one on O(portal_address)).
   returned: success
   type: int
   sample: 3
@@ -107,6 +131,18 @@ filesystem:
   returned: with O(grow_filesystem)
   type: dict
   sample: {type: ext4, device: /dev/sdb1, mountpoint: /mnt/data, grow: true, size_before: 1072693248, size_after: 2146435072}
+multipath:
+  description:
+    - The dm-multipath map and its paths (one per portal, in the order of the portals), with
+      O(extra_portal_addresses); each path's C(size) in bytes after the run (in check mode, before it).
+  returned: with O(extra_portal_addresses)
+  type: dict
+  sample:
+    device: /dev/mapper/36001405e0a3b0c6b6a1e4d2a8f9c7d10
+    wwid: 36001405e0a3b0c6b6a1e4d2a8f9c7d10
+    paths:
+      - {portal: "192.0.2.10:3260", session: 3, device: sdb, size: 2147483648}
+      - {portal: "198.51.100.10:3260", session: 4, device: sdc, size: 2147483648}
 actions:
   description: What was (or in check mode would be) done, in order.
   returned: always
@@ -125,19 +161,23 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import
 
 def validate(params):
     validation.session_target(params)
+    validation.multipath_portals(params)
     if params["lun"] is not None and params["lun"] < 0:
         raise validation.ValidationError("lun must not be negative")
     # A plain number is bytes here: the controller's result gives size_bytes.
     return validation.size_bytes(params["size"], default_unit="b")
 
 
-def find_disk(module, adm, view, result):
-    """(session, kernel name) of the volume's disk; fails when the host is not attached."""
+def find_disk(module, sessions, view, address, result):
+    """(session, kernel name) of the volume's disk on the portal at `address`; fails when the
+    host has no session there."""
     params = module.params
-    target, portal = params["target_iqn"], iscsiadm.portal_of(params["portal_address"], params["portal_port"])
-    session = [item for item in adm.sessions() if item["target"] == target and item["portal"] == portal]
+    target, portal = params["target_iqn"], iscsiadm.portal_of(address, params["portal_port"])
+    session = [item for item in sessions if item["target"] == target and item["portal"] == portal]
     if not session:
-        module.fail_json(msg="this host has no session with %s at %s: the volume is not attached here" % (target, portal), **result)
+        module.fail_json(msg="this host has no session with %s at %s: the volume is not attached %s" % (
+            target, portal, "over that portal (a multipath attach logs in on every portal)" if params["extra_portal_addresses"]
+            else "here"), **result)
     disks = view.session_disks(session[0]["sid"])
     if params["lun"] is not None:
         name = disks.get(params["lun"])
@@ -150,10 +190,37 @@ def find_disk(module, adm, view, result):
     return session[0], name
 
 
+def find_map(module, adm, view, result):
+    """The multipath map over the disks of every portal's session, as Plan's multipath dict
+    (each path's size read now); fails when a portal has no session or no single map holds the
+    paths."""
+    params = module.params
+    sessions = adm.sessions()
+    paths = []
+    for address in [params["portal_address"]] + params["extra_portal_addresses"]:
+        session, name = find_disk(module, sessions, view, address, result)
+        paths.append(dict(portal=iscsiadm.portal_of(address, params["portal_port"]), session=session["sid"],
+                          device=name, size=view.size(name)))
+    found = iscsiadm.multipath_map(view, [path["device"] for path in paths])
+    if found is None:
+        module.fail_json(msg="no dm-multipath map holds the path disks %s of %s: is the volume attached with multipath "
+                         "(multipathd running with find_multipaths)?; nothing was changed"
+                         % (", ".join(path["device"] for path in paths), params["target_iqn"]), **result)
+    if params["grow_filesystem"]:
+        # kpartx's partitions of a map are device-mapper devices of their own (dm uuid
+        # partN-mpath-WWID) that hold the map; their table is not the map's sysfs partitions.
+        parts = [holder for holder in view.holders(found["dm"]) if (view.dm_info(holder) or ("", ""))[1].startswith("part")]
+        if parts:
+            module.fail_json(msg="the multipath map %s is partitioned (%s): grow_filesystem grows a file system on the "
+                             "whole map only; grow the map without grow_filesystem, then the partition yourself; "
+                             "nothing was changed" % (found["name"], ", ".join(parts)), **result)
+    return dict(name=found["name"], wwid=found["wwid"], dm=found["dm"], paths=paths)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ["session_target"],
+            ["session_target", "multipath_portals"],
             lun=dict(type="int"),
             size=dict(type="raw", required=True),
             grow_filesystem=dict(type="bool", default=False),
@@ -167,13 +234,27 @@ def main():
     result = dict(changed=False, target=module.params["target_iqn"], actions=[])
     adm, view = iscsiadm.Iscsiadm(module), iscsiadm.HostView()
     try:
-        session, name = find_disk(module, adm, view, result)
-        result.update(kernel_name=name, session_id=session["sid"])
+        if module.params["extra_portal_addresses"]:
+            multipath = find_map(module, adm, view, result)
+            name, session_id = multipath["dm"], multipath["paths"][0]["session"]
+            # The same path dicts: a real run's rescans update their sizes.
+            result["multipath"] = dict(device="/dev/mapper/%s" % multipath["name"], wwid=multipath["wwid"], paths=multipath["paths"])
+        else:
+            multipath = None
+            session, name = find_disk(module, adm.sessions(), view, module.params["portal_address"], result)
+            session_id = session["sid"]
+            held_by = iscsiadm.multipath_map(view, [name])
+            if held_by:
+                # Rescanning one path would leave the map, the disk in use, at its old size.
+                module.fail_json(msg="/dev/%s is a path of the dm-multipath map %s: give every portal of the attachment "
+                                 "(extra_portal_addresses) so that all paths and the map grow; nothing was changed"
+                                 % (name, held_by["name"]), **result)
+        result.update(kernel_name=name, session_id=session_id)
         before = view.size(name)
         if wanted < before:
             module.fail_json(msg="/dev/%s is %d bytes, larger than the volume's %d: a volume is not shrunk while "
                              "attached (detach it first); nothing was changed" % (name, before, wanted), **result)
-        plan = disk_growth.Plan(name, before, wanted)
+        plan = disk_growth.Plan(name, before, wanted, multipath=multipath)
         if module.params["grow_filesystem"]:
             plan.plan_filesystem(view, disk_growth.reader(module))
         result.update(changed=bool(plan.actions()), actions=plan.actions(), size=wanted,
@@ -183,7 +264,7 @@ def main():
         if plan.filesystem:
             result["filesystem"] = plan.filesystem
         if not module.check_mode:
-            grow(module, adm, view, session, plan, result)
+            grow(module, adm, view, session_id, plan, result)
     except disk_growth.LayoutError as error:
         result.pop("diff", None)
         module.fail_json(msg="%s; nothing was changed" % error, **result)
@@ -195,20 +276,47 @@ def main():
     module.exit_json(**result)
 
 
-def grow(module, adm, view, session, plan, result):
-    done = []
-    if plan.rescan:
-        adm.rescan(session["sid"])
+def fail_not_shown(module, result, done, msg):
+    """A rescan or resize ran but the device does not show the new size: fail, saying what was done."""
+    result.update(changed=bool(done))
+    result.pop("diff", None)
+    module.fail_json(msg="%s (done before it: %s)" % (msg, ", ".join(done) or "nothing") if done else msg, **result)
+
+
+def show_new_size(module, adm, view, session_id, plan, result, done):
+    """Make the disk show the volume's size: rescan its session, or with multipath rescan each path that
+    does not show it yet, then have multipathd resize the map; fail when the size does not show."""
+    not_exported = "the target does not export the new size yet (LIO does at once; tgt keeps the size it read when the export was made)"
+    for path in plan.paths_to_rescan():
+        adm.rescan(path["session"])
+        shown = view.size(path["device"])
+        if shown != plan.disk_after:
+            fail_not_shown(module, result, done, "after a rescan of session %d, path /dev/%s shows %d bytes, not the volume's %d: %s"
+                           % (path["session"], path["device"], shown, plan.disk_after, not_exported))
+        path["size"] = shown
+        done.append("rescan path %s" % path["device"])
+    if not plan.rescan:
+        return
+    if plan.multipath:
+        iscsiadm.resize_multipath_map(module, plan.multipath["name"])
         shown = view.size(plan.name)
         if shown != plan.disk_after:
-            # The rescan changed nothing the disk shows: the run changed nothing.
-            result.update(changed=False)
-            result.pop("diff", None)
-            module.fail_json(
-                msg="after a rescan of session %d, /dev/%s shows %d bytes, not the volume's %d: the target does not "
-                "export the new size yet (LIO does at once; tgt keeps the size it read when the export was made)"
-                % (session["sid"], plan.name, shown, plan.disk_after), **result)
-        done.append("rescan")
+            fail_not_shown(module, result, done, "after multipathd resize map %s, /dev/mapper/%s shows %d bytes, not the volume's %d "
+                           "though every path does" % (plan.multipath["name"], plan.multipath["name"], shown, plan.disk_after))
+        done.append("resize map")
+        return
+    adm.rescan(session_id)
+    shown = view.size(plan.name)
+    if shown != plan.disk_after:
+        # The rescan changed nothing the disk shows: the run changed nothing.
+        fail_not_shown(module, result, done, "after a rescan of session %d, /dev/%s shows %d bytes, not the volume's %d: %s"
+                       % (session_id, plan.name, shown, plan.disk_after, not_exported))
+    done.append("rescan")
+
+
+def grow(module, adm, view, session_id, plan, result):
+    done = []
+    show_new_size(module, adm, view, session_id, plan, result, done)
     grower = disk_growth.Grower(module)
     try:
         if plan.partition and plan.partition["grow"]:

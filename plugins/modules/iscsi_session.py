@@ -26,6 +26,16 @@ description:
     (C(/proc/mounts)) or held (C(/sys/block/*/holders), for example by device-mapper) unless
     O(force=true); then it flushes the buffers, deletes the SCSI device, logs out and deletes
     the node record, so that neither a device nor a session is left behind.
+  - With O(extra_portal_addresses) (multipath), V(present) logs in on O(portal_address) and on each
+    of them (a session already there is kept) and then waits up to O(timeout) seconds for the
+    dm-multipath map that multipathd makes over the sessions' disks (RV(multipath)). RV(device),
+    RV(kernel_name) and RV(size) are then the map's. When no map appears, or a portal fails, this
+    run's logins on every portal are undone.
+  - With O(extra_portal_addresses) and V(absent), in os-brick's order, the map and every path disk
+    are checked first (refused while mounted or held unless O(force=true)); then the map is
+    flushed and removed (C(blockdev --flushbufs), C(multipath -f)), and each path disk is dropped
+    from multipathd, flushed and deleted before its portal is logged out and its node record
+    deleted.
 version_added: 0.1.0
 author:
   - novavolume maintainers (!UNKNOWN)
@@ -33,6 +43,7 @@ extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
   - novavolume.lvm_iscsi.attributes.full
   - novavolume.lvm_iscsi.session_target
+  - novavolume.lvm_iscsi.multipath_portals
 options:
   lun:
     description: LUN of the volume in the target (RV(novavolume.lvm_iscsi.target_export#module:lun)).
@@ -82,28 +93,8 @@ options:
       - The first read of the new disk may fail for up to 5 seconds (or O(timeout), if shorter).
     type: int
     default: 30
-  extra_portal_addresses:
-    description:
-      - Further portals of the same target (multipath, one per storage network; the addresses of
-        RV(novavolume.lvm_iscsi.target_export#module:portals) after the first). With them, V(present)
-        logs in on O(portal_address) and on each of these (a session already there is kept) and then
-        waits up to O(timeout) seconds for the dm-multipath map that multipathd makes over the
-        sessions' disks (RV(multipath)). RV(device), RV(kernel_name) and RV(size) are then the map's,
-        the disk to use, since a path disk written directly would not fail over. When no map appears,
-        or a portal fails, this run's logins on every portal are undone.
-      - With O(state=absent), in os-brick's order, the map and every path disk are checked first
-        (refused while mounted or held unless O(force=true)); then the map is flushed and removed
-        (C(blockdev --flushbufs), C(multipath -f)), and each path disk is dropped from multipathd,
-        flushed and deleted before its portal is logged out and its node record deleted.
-      - Needs multipathd with C(find_multipaths) (the C(novavolume.lvm_iscsi.iscsi_initiator)
-        role's C(iscsi_initiator_multipath), which also shortens C(node.session.timeo.replacement_timeout)
-        so that a dead path fails over in seconds).
-    type: list
-    elements: str
-    default: []
 requirements:
   - open-iscsi (iscsiadm, iscsid) and udev
-  - multipath-tools, with O(extra_portal_addresses)
 """
 
 EXAMPLES = r"""
@@ -174,7 +165,6 @@ actions:
 """
 
 
-import ipaddress
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -209,16 +199,7 @@ def validate(params):
         user, secret = kind + "chap_username", kind + "chap_password"
         if (params[user] is None) != (params[secret] is None):
             raise validation.ValidationError("give both %s and %s, or neither" % (user, secret))
-    addresses = [params["portal_address"]] + params["extra_portal_addresses"]
-    for address in params["extra_portal_addresses"]:
-        try:
-            unspecified = ipaddress.ip_address(address).is_unspecified
-        except ValueError:
-            raise validation.ValidationError("invalid extra_portal_addresses entry %r: an IP address is required" % address)
-        if unspecified:
-            raise validation.ValidationError("extra_portal_addresses entry %s is the any-address: give the address the compute host logs in to" % address)
-    if len(set(addresses)) != len(addresses):
-        raise validation.ValidationError("portal_address and extra_portal_addresses repeat an address: %s" % ", ".join(addresses))
+    validation.multipath_portals(params)
     if params["mutual_chap_username"] is not None and params["chap_username"] is None:
         raise validation.ValidationError("mutual CHAP needs chap_username and chap_password too: the target checks the initiator first")
 
@@ -545,7 +526,7 @@ def absent_multipath(module, adm, view, result, addresses):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ["session_target"],
+            ["session_target", "multipath_portals"],
             lun=dict(type="int", default=0),
             chap_username=dict(type="str"),
             chap_password=dict(type="str", no_log=True),
@@ -557,7 +538,6 @@ def main():
             force=dict(type="bool", default=False),
             rescan=dict(type="bool", default=True),
             timeout=dict(type="int", default=30),
-            extra_portal_addresses=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )

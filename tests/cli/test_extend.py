@@ -25,6 +25,13 @@ def test_extend_without_grow_filesystem_asks_for_none(cli):
                           dict(volume_reference="web data", size=11, grow_filesystem=False))]
 
 
+def test_extend_with_multipath_asks_for_every_path(cli):
+    run = cli(["extend", "web data", "12", "--multipath"], [("playbook", "volume_resize.yml", "extend")])
+    assert run.code == 0
+    assert run.calls == [("playbook", "volume_resize.yml",
+                          dict(volume_reference="web data", size=12, grow_filesystem=False, multipath=True))]
+
+
 def test_a_smaller_size_is_refused_with_the_modules_message(cli):
     run = cli(["extend", "web data", "11"], [("playbook", "volume_resize.yml", "extend_shrink_refused")])
     assert run.code == 1

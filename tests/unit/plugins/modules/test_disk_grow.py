@@ -13,20 +13,28 @@ HERE = pathlib.Path(__file__).parent
 
 
 class FakeHost:
-    """What the module sees of /sys and /proc/mounts, from a case's `host` entry: the session's
-    disks ({sid: {lun: name}}), each disk's size before and after a rescan (sizes), its
-    partitions, and the mounted file systems ([source, mount point, type])."""
+    """What the module sees of /sys and /proc/mounts, from a case's `host` entry: the sessions'
+    disks ({sid: {lun: name}}), each disk's size before and after a rescan (sizes; a multipath
+    map's after `multipathd resize map`), its partitions, holders and device-mapper [name, uuid]
+    (dm), and the mounted file systems ([source, mount point, type])."""
 
     def __init__(self, host):
         self.host = host or {}
-        self.rescanned = False
+        self.rescanned = set()
 
     def session_disks(self, sid):
         return dict((int(lun), name) for lun, name in self.host.get("disks", {}).get(sid, {}).items())
 
     def size(self, name):
         sizes = self.host["sizes"][name]
-        return sizes[-1] if self.rescanned else sizes[0]
+        return sizes[-1] if name in self.rescanned else sizes[0]
+
+    def holders(self, name, partition=None):
+        return self.host.get("holders", {}).get(name, [])
+
+    def dm_info(self, name):
+        info = self.host.get("dm", {}).get(name)
+        return tuple(info) if info else None
 
     def partitions(self, name):
         return self.host.get("partitions", {}).get(name, [])
@@ -38,11 +46,16 @@ class FakeHost:
 @pytest.mark.parametrize("case", load_cases(HERE / "test_disk_grow.yaml"))
 def test_disk_grow(case):
     view = FakeHost(case.get("host"))
-    real_rescan = iscsiadm.Iscsiadm.rescan
+    real_rescan, real_resize_map = iscsiadm.Iscsiadm.rescan, iscsiadm.resize_multipath_map
 
     def rescan(adm, sid):
         real_rescan(adm, sid)
-        view.rescanned = True
+        view.rescanned.update(view.session_disks(sid).values())
 
-    with mock.patch.object(iscsiadm, "HostView", lambda: view), mock.patch.object(iscsiadm.Iscsiadm, "rescan", rescan):
+    def resize_map(module, name):
+        real_resize_map(module, name)
+        view.rescanned.update(dm for dm, info in view.host.get("dm", {}).items() if info[0] == name)
+
+    with mock.patch.object(iscsiadm, "HostView", lambda: view), mock.patch.object(iscsiadm.Iscsiadm, "rescan", rescan), \
+            mock.patch.object(iscsiadm, "resize_multipath_map", resize_map):
         check_case(disk_grow, case)

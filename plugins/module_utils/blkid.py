@@ -11,6 +11,7 @@ __metaclass__ = type
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import parse_fields
 
 NOTHING_FOUND = 2
 # The low-level probe found signatures that contradict each other.
@@ -29,12 +30,7 @@ def blkid_runner(module):
 
 def parse_export(out):
     """`blkid -o export` KEY=value lines -> dict (TYPE, PTTYPE, LABEL, UUID...)."""
-    found = {}
-    for line in (out or "").splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            found[key.strip()] = value.strip()
-    return found
+    return parse_fields(out, "=")
 
 
 def probe(module, device):

@@ -20,6 +20,7 @@ import json
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import parse_fields
 
 # A partition grows when at least this many bytes follow it: sfdisk ends a grown partition on
 # its 1 MiB alignment grain, so a smaller gap is what a grown partition leaves behind (growpart
@@ -86,15 +87,6 @@ def parse_partition_table(out):
     return dict(label=table.get("label"), sector_size=sector_size, partitions=partitions)
 
 
-def _fields(out, separator=":"):
-    fields = {}
-    for line in (out or "").splitlines():
-        key, sep, value = line.partition(separator)
-        if sep:
-            fields[key.strip()] = value.strip()
-    return fields
-
-
 def ext_geometry(out):
     """`dumpe2fs -h` -> (size in bytes, tail in bytes that resize2fs may leave unused at the end).
 
@@ -102,7 +94,7 @@ def ext_geometry(out):
     last group smaller than the group's overhead (superblock and descriptor backups, two bitmaps,
     the inode table) plus 50 blocks.
     """
-    fields = _fields(out)
+    fields = parse_fields(out, ":")
     try:
         block_size = int(fields["Block size"])
         blocks = int(fields["Block count"])

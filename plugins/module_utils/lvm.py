@@ -13,7 +13,7 @@ import math
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blkid
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner, parse_fields
 
 # The reporting options shared by lvs and vgs: JSON in bytes, so nothing is parsed from text
 # tables and no unit suffix has to be guessed.
@@ -465,11 +465,7 @@ def partition_table_end(out):
 
 def ext_file_system_end(out):
     """`dumpe2fs -h` -> the size of the ext2/3/4 file system in bytes (block count x block size)."""
-    fields = {}
-    for line in (out or "").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            fields[key.strip()] = value.strip()
+    fields = parse_fields(out, ":")
     try:
         return int(fields["Block count"]) * int(fields["Block size"])
     except (KeyError, ValueError):

@@ -125,3 +125,14 @@ class CommandRunner:
         if check and rc not in self.benign_rcs:
             raise CommandError(argv, rc, out, err)
         return rc, out, err
+
+
+def parse_fields(out, separator):
+    """The KEY<separator>value lines a command prints (`blkid -o export`, `dumpe2fs -h`) -> dict,
+    keys and values stripped; other lines are left out."""
+    fields = {}
+    for line in (out or "").splitlines():
+        key, sep, value = line.partition(separator)
+        if sep:
+            fields[key.strip()] = value.strip()
+    return fields

@@ -2,9 +2,9 @@
 # Copyright (c) 2026, novavolume maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The block devices of a backup or restore: the command families that read and lay out a
-volume (sfdisk, kpartx, dmsetup, mkfs, mount; blkid is module_utils/blkid.py), the partition maps and read-only mounts
-they make, and the parsing of their output. Backup and restore both use these; nothing here
-knows an archive or a repository."""
+volume (sfdisk, kpartx, dmsetup, mkfs, mount; blkid is module_utils/blkid.py), the partition
+maps and read-only mounts they make, and the parsing of their output. Backup and restore both
+use these; nothing here knows an archive or a repository."""
 
 from __future__ import absolute_import, division, print_function
 

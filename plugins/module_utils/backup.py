@@ -91,11 +91,24 @@ class VolumeBackup:
                 self.mounts.mount(filesystem["member"], filesystem["fstype"], filesystem["device"],
                                   options=blockdev.ro_mount_options(filesystem["fstype"]))
 
-    def archive(self, filesystems):
-        members = [fs["member"] for fs in filesystems if fs["archived"]]
-        if not members:
+    def check_archivable(self, filesystems):
+        """Before mounting: the archive format holds file systems, and must hold every one with data."""
+        if not any(fs["archived"] for fs in filesystems):
             raise BackupError("%s has no file system we can archive (found: %s)" % (
                 self.lv["name"], ", ".join("%s=%s" % (fs["member"], fs["fstype"]) for fs in filesystems) or "none"))
+        # A partition with data an archive of file systems cannot hold (an LVM physical volume,
+        # LUKS, an unknown file system) would be restored empty: refuse rather than lose it.
+        # Swap and partitions with no signature at all are recreated empty on purpose.
+        unheld = [fs for fs in filesystems if not fs["archived"] and fs["fstype"] and fs["fstype"] != "swap"]
+        if unheld:
+            raise BackupError(
+                "%s: %s hold%s data that format=archive cannot keep (it archives file systems only) and a restore "
+                "would bring back empty; back the volume up with format=repository, which keeps it whole as its "
+                "block image" % (self.lv["name"], ", ".join("%s=%s" % (fs["member"], fs["fstype"]) for fs in unheld),
+                                 "s" if len(unheld) == 1 else ""))
+
+    def archive(self, filesystems):
+        members = [fs["member"] for fs in filesystems if fs["archived"]]
         if not os.path.isdir(self.folder):
             os.makedirs(self.folder, 0o750)
         names = backup_archive.free_backup_names(self.folder, self.lv["name"], self.started,
@@ -197,6 +210,7 @@ class VolumeBackup:
                                   filesystems=[dict((k, fs[k]) for k in ("member", "partition", "fstype", "archived"))
                                                for fs in filesystems])
             else:
+                self.check_archivable(filesystems)
                 self.mount_all(filesystems)
                 names, result = self.archive(filesystems)
                 manifest = self.finish(names, result, dump, filesystems, size)

@@ -17,6 +17,11 @@ description:
     and in use), finds the partitions inside it with C(kpartx) when the instance partitioned the
     volume, mounts each file system read-only without journal replay (ext3/ext4 C(noload), xfs
     C(norecovery,nouuid)), and archives only the used data with C(tar).
+  - The archive holds file systems only. Swap partitions and partitions with no signature are
+    recreated empty by a restore; a volume with a partition holding anything else (an LVM
+    physical volume, LUKS, a file system the backup cannot mount) is refused with
+    I(format=archive), since a restore would bring that partition back empty. Back such a volume
+    up with I(format=repository), which keeps it whole as its block image.
   - The archive is compressed by C(pigz) (gzip format, C(.tar.gz), all cores) or C(zstd)
     (C(.tar.zst)); the checksum is computed while the archive is written, so the data is read
     once. The archive is written under a temporary name and renamed when complete; beside it are

@@ -69,7 +69,41 @@ def multipath_runner(module):
 
 def multipathd_runner(module):
     return CommandRunner(module, "multipathd", dict(
-        del_path=fmt.fixed("del", "path"), resize_map=fmt.fixed("resize", "map"), device=fmt.positional()))
+        del_path=fmt.fixed("del", "path"), resize_map=fmt.fixed("resize", "map"), device=fmt.positional(),
+        show_paths=fmt.fixed("show", "paths", "raw", "format"), show_maps=fmt.fixed("show", "maps", "raw", "format"),
+        format=fmt.positional()))
+
+
+# What `multipathd show paths` and `show maps` print per path and per map for the diagnosis: the
+# path's disk, the map it belongs to, device-mapper's state of the path (active, failed) and the
+# path checker's (ready, faulty; last, as it can be two words: "i/o pending"); the map's name and
+# queueing policy (on, off, "12 chk"; last for the same reason). multipathd pads columns with spaces.
+PATHS_FORMAT = "%d %m %t %T"
+MAPS_FORMAT = "%n %Q"
+
+
+def multipathd_paths(module):
+    """{disk: {map, dm_state, checker_state}} as multipathd sees its paths, or (None, why) when
+    multipathd does not answer: a diagnosis goes on without it."""
+    rc, out, err = multipathd_runner(module).run("show_paths format", check=False, show_paths=True, format=PATHS_FORMAT)
+    if rc != 0:
+        return None, " ".join((err or out or "rc=%d" % rc).split())
+    paths = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 4:
+            paths[fields[0]] = dict(map=fields[1], dm_state=fields[2], checker_state=" ".join(fields[3:]))
+    return paths, None
+
+
+def multipathd_queueing(module, name):
+    """multipathd's queueing policy of map `name` as it applies it now ("on", "off", "12 chk"), or None."""
+    rc, out, _err = multipathd_runner(module).run("show_maps format", check=False, show_maps=True, format=MAPS_FORMAT)
+    for line in out.splitlines() if rc == 0 else []:
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == name:
+            return " ".join(fields[1:])
+    return None
 
 
 def resize_multipath_map(module, name):
@@ -288,6 +322,15 @@ class HostView:
             return None
         with open(base + "/name") as name_file, open(base + "/uuid") as uuid_file:
             return name_file.read().strip(), uuid_file.read().strip()
+
+    def session_state(self, sid):
+        """The iSCSI layer's state of session `sid` (LOGGED_IN, FAILED while its connection is
+        down and open-iscsi retries, FREE), or None when the session is gone."""
+        try:
+            with open("/sys/class/iscsi_session/session%d/state" % sid) as handle:
+                return handle.read().strip()
+        except (IOError, OSError):
+            return None
 
     def device_state(self, name):
         """The SCSI layer's state of disk /dev/NAME (running, offline, blocked...)."""

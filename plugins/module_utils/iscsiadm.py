@@ -324,8 +324,9 @@ class HostView:
             return name_file.read().strip(), uuid_file.read().strip()
 
     def session_state(self, sid):
-        """The iSCSI layer's state of session `sid` (LOGGED_IN, FAILED while its connection is
-        down and open-iscsi retries, FREE), or None when the session is gone."""
+        """The iSCSI layer's state of session `sid` (LOGGED_IN; FAILED while its connection is
+        down, FREE once replacement_timeout has run out: open-iscsi goes on reconnecting it), or
+        None when the session is gone."""
         try:
             with open("/sys/class/iscsi_session/session%d/state" % sid) as handle:
                 return handle.read().strip()

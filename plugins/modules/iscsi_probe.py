@@ -176,9 +176,11 @@ paths:
       type: int
       sample: 2
     session_state:
-      description: The iSCSI layer's state of the session (C(LOGGED_IN), C(FAILED) while its connection is down, C(FREE)).
+      description:
+        - The iSCSI layer's state of the session, C(LOGGED_IN), C(FAILED) while its connection is down, then C(FREE)
+          once open-iscsi's replacement_timeout has run out (open-iscsi goes on trying to log it in again).
       type: str
-      sample: FAILED
+      sample: FREE
     device:
       description: The session's SCSI disk (C(sdX)); null without one.
       type: str
@@ -186,7 +188,7 @@ paths:
     device_state:
       description: The SCSI layer's state of the disk (C(running), C(blocked), C(transport-offline)).
       type: str
-      sample: blocked
+      sample: transport-offline
     map:
       description: The multipath map the disk is a path of; null when it is no path of RV(multipath).
       type: str
@@ -202,7 +204,7 @@ paths:
     evidence:
       description: What the path showed; for a path that is down with a session, also the TCP connection to its portal.
       type: str
-      sample: "session 2 FAILED; /dev/sdb SCSI state blocked; multipathd: sdb failed faulty; TCP connection to 10.78.0.10:3260 timed out (ETIMEDOUT) after 2.0s"
+      sample: "session 2 FREE; /dev/sdb SCSI state transport-offline; multipathd: sdb failed faulty; TCP connection to 10.78.0.10:3260 timed out (ETIMEDOUT) after 2.0s"
     fix:
       description: What to do about a path that is down; empty for one that is up.
       type: str

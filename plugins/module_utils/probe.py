@@ -404,7 +404,8 @@ def diagnose_paths(module, view, target_iqn, port, first_address, extra_addresse
             address, path_port = _address_and_port(portal)
             connect_check = check_connect([address], path_port, timeout)[0]
         path["evidence"] = _path_evidence(path, seen_by_multipathd, connect_check)
-        path["fix"] = _path_fix(path, connect_check is not None and connect_check["status"] == FAIL) if path["status"] == DOWN else ""
+        network_down = connect_check is not None and connect_check["status"] == FAIL
+        path["fix"] = _path_fix(path, network_down) if path["status"] == DOWN else ""
         paths.append(path)
     multipath = None
     if the_map:
@@ -425,7 +426,9 @@ def status_of(checks_ok, checks_diagnosis, paths):
     if len(down) == len(paths):
         return DOWN, "no path works: " + named
     if not down:
-        return (HEALTHY, "%s; all %d paths are up" % (checks_diagnosis, len(paths))) if checks_ok else (DEGRADED, checks_diagnosis)
+        if checks_ok:
+            return HEALTHY, "%s; all %d paths are up" % (checks_diagnosis, len(paths))
+        return DEGRADED, checks_diagnosis
     up = [path["portal"] for path in paths if path["status"] == UP]
     diagnosis = "%d of %d paths down, I/O goes over %s: %s" % (len(down), len(paths), ", ".join(up), named)
     return DEGRADED, diagnosis if checks_ok else "%s; %s" % (diagnosis, checks_diagnosis)

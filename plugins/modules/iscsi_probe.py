@@ -194,7 +194,9 @@ paths:
       type: str
       sample: 36001405e0a3b0c6b6a1e4d2a8f9c7d10
     multipath_state:
-      description: multipathd's device-mapper state and checker state of the path (C(active ready), C(failed faulty)); null when multipathd does not list it.
+      description:
+        - multipathd's device-mapper state and checker state of the path (C(active ready), C(failed faulty));
+          null when multipathd does not list it.
       type: str
       sample: failed faulty
     status:
@@ -204,13 +206,17 @@ paths:
     evidence:
       description: What the path showed; for a path that is down with a session, also the TCP connection to its portal.
       type: str
-      sample: "session 2 FREE; /dev/sdb SCSI state transport-offline; multipathd: sdb failed faulty; TCP connection to 10.78.0.10:3260 timed out (ETIMEDOUT) after 2.0s"
+      sample: >-
+        session 2 FREE; /dev/sdb SCSI state transport-offline; multipathd: sdb failed faulty;
+        TCP connection to 10.78.0.10:3260 timed out (ETIMEDOUT) after 2.0s
     fix:
       description: What to do about a path that is down; empty for one that is up.
       type: str
       sample: "the storage network between this host and 10.78.0.10:3260 is down ..."
 multipath:
-  description: The dm-multipath map over the paths; null for a single-path attachment or when no disk of the target is a path of a map.
+  description:
+    - The dm-multipath map over the paths; null for a single-path attachment or when no disk of the
+      target is a path of a map.
   returned: always
   type: dict
   contains:

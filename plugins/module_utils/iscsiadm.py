@@ -245,8 +245,8 @@ class Iscsiadm:
         a session it is reconnecting at once, but a detach must not hang on a dead network if it
         does not. Returns None, or what went wrong."""
         argv = self.runner.argv("mode target portal logout", mode="node", target=target, portal=portal, logout=True)
-        rc, out, err = bounded_runner(self.module).run("kill_after seconds command", check=False, kill_after=5,
-                                                        seconds=seconds, command=argv)
+        rc, out, err = bounded_runner(self.module).run(
+            "kill_after seconds command", check=False, kill_after=5, seconds=seconds, command=argv)
         if rc in RC_TIMED_OUT:
             return "the logout did not finish within %d seconds" % seconds
         if rc not in (0, RC_NO_OBJECTS):

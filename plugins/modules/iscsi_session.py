@@ -37,7 +37,7 @@ description:
     from multipathd, flushed and deleted before its portal is logged out and its node record
     deleted.
   - A multipath V(absent) while a path is down (its session not logged in, open-iscsi
-    reconnecting it) is refused before anything changes unless O(force=true): the dead path's
+    reconnecting it) is refused before anything changes unless O(force=true), as the dead path's
     logout could hang, and so could the flush of a map that queues I/O once no path is left.
     With O(force=true) the map's queueing is disabled first (C(multipathd disablequeueing map)),
     then the map and every path go as above, the dead path's logout stopped after 20 seconds

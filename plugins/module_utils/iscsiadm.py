@@ -59,6 +59,17 @@ def iscsiadm_runner(module):
     )
 
 
+def bounded_runner(module):
+    """coreutils' timeout around another command's argv: a command that can hang (a logout over a
+    dead network) is stopped after `seconds`, and killed `kill_after` seconds later."""
+    return CommandRunner(module, "timeout", dict(
+        kill_after=fmt.opt_eq_val("--kill-after"), seconds=fmt.positional(), command=fmt.positional()))
+
+
+# timeout's exit code when it stopped the command; 137 when it had to kill it.
+RC_TIMED_OUT = (124, 137)
+
+
 def blockdev_runner(module):
     return CommandRunner(module, "blockdev", dict(flushbufs=fmt.fixed("--flushbufs"), device=fmt.positional()))
 
@@ -69,17 +80,61 @@ def multipath_runner(module):
 
 def multipathd_runner(module):
     return CommandRunner(module, "multipathd", dict(
-        del_path=fmt.fixed("del", "path"), resize_map=fmt.fixed("resize", "map"), device=fmt.positional()))
+        del_path=fmt.fixed("del", "path"), resize_map=fmt.fixed("resize", "map"), device=fmt.positional(),
+        show_paths=fmt.fixed("show", "paths", "raw", "format"), show_maps=fmt.fixed("show", "maps", "raw", "format"),
+        format=fmt.positional(), disable_queueing=fmt.fixed("disablequeueing", "map")))
+
+
+def _multipathd_answer(module, args_order, **values):
+    """Run a multipathd command that answers "ok"; "fail" (or "timeout" while a reconfigure runs)
+    comes with rc 0 on some versions, as os-brick notes: that answer is an error too."""
+    runner = multipathd_runner(module)
+    rc, out, err = runner.run(args_order, **values)
+    if "fail" in out or "timeout" in out:
+        raise CommandError(runner.argv(args_order, **values), rc, out, err)
+
+
+# What `multipathd show paths` and `show maps` print per path and per map for the diagnosis: the
+# path's disk, the map it belongs to, device-mapper's state of the path (active, failed) and the
+# path checker's (ready, faulty; last, as it can be two words: "i/o pending"); the map's name and
+# queueing policy (on, off, "12 chk"; last for the same reason). multipathd pads columns with spaces.
+PATHS_FORMAT = "%d %m %t %T"
+MAPS_FORMAT = "%n %Q"
+
+
+def multipathd_paths(module):
+    """{disk: {map, dm_state, checker_state}} as multipathd sees its paths, or (None, why) when
+    multipathd does not answer: a diagnosis goes on without it."""
+    rc, out, err = multipathd_runner(module).run("show_paths format", check=False, show_paths=True, format=PATHS_FORMAT)
+    if rc != 0:
+        return None, " ".join((err or out or "rc=%d" % rc).split())
+    paths = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 4:
+            paths[fields[0]] = dict(map=fields[1], dm_state=fields[2], checker_state=" ".join(fields[3:]))
+    return paths, None
+
+
+def multipathd_queueing(module, name):
+    """multipathd's queueing policy of map `name` as it applies it now ("on", "off", "12 chk"), or None."""
+    rc, out, _err = multipathd_runner(module).run("show_maps format", check=False, show_maps=True, format=MAPS_FORMAT)
+    for line in out.splitlines() if rc == 0 else []:
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == name:
+            return " ".join(fields[1:])
+    return None
 
 
 def resize_multipath_map(module, name):
-    """Have multipathd reload map `name` with the size its paths show now. multipathd answers
-    "fail" (or "timeout" while a reconfigure runs) with rc 0 on some versions, as os-brick notes:
-    that answer is an error too."""
-    runner = multipathd_runner(module)
-    rc, out, err = runner.run("resize_map device", resize_map=True, device=name)
-    if "fail" in out or "timeout" in out:
-        raise CommandError(runner.argv("resize_map device", resize_map=True, device=name), rc, out, err)
+    """Have multipathd reload map `name` with the size its paths show now."""
+    _multipathd_answer(module, "resize_map device", resize_map=True, device=name)
+
+
+def disable_queueing(module, name):
+    """Have map `name` fail I/O while no path is left instead of queueing it (no_path_retry queue):
+    with a dead path, a flush or removal of the map must not wait for ever on the last one."""
+    _multipathd_answer(module, "disable_queueing device", disable_queueing=True, device=name)
 
 
 def portal_of(address, port):
@@ -129,7 +184,9 @@ class Iscsiadm:
     """The iscsiadm calls the session module makes, each one named after what it does."""
 
     def __init__(self, module):
-        self.run = iscsiadm_runner(module).run
+        self.module = module
+        self.runner = iscsiadm_runner(module)
+        self.run = self.runner.run
 
     def sessions(self):
         rc, out, _err = self.run("mode", mode="session")
@@ -182,6 +239,19 @@ class Iscsiadm:
 
     def logout(self, target, portal):
         self.run("mode target portal logout", mode="node", target=target, portal=portal, logout=True)
+
+    def logout_bounded(self, target, portal, seconds):
+        """Log out of a session whose connection is down, stopped after `seconds`: iscsid should end
+        a session it is reconnecting at once, but a detach must not hang on a dead network if it
+        does not. Returns None, or what went wrong."""
+        argv = self.runner.argv("mode target portal logout", mode="node", target=target, portal=portal, logout=True)
+        rc, out, err = bounded_runner(self.module).run(
+            "kill_after seconds command", check=False, kill_after=5, seconds=seconds, command=argv)
+        if rc in RC_TIMED_OUT:
+            return "the logout did not finish within %d seconds" % seconds
+        if rc not in (0, RC_NO_OBJECTS):
+            raise CommandError(argv, rc, out, err)
+        return None
 
     def delete_record(self, target, portal):
         self.run("mode target portal op", mode="node", target=target, portal=portal, op="delete")
@@ -288,6 +358,16 @@ class HostView:
             return None
         with open(base + "/name") as name_file, open(base + "/uuid") as uuid_file:
             return name_file.read().strip(), uuid_file.read().strip()
+
+    def session_state(self, sid):
+        """The iSCSI layer's state of session `sid` (LOGGED_IN; FAILED while its connection is
+        down, FREE once replacement_timeout has run out: open-iscsi goes on reconnecting it), or
+        None when the session is gone."""
+        try:
+            with open("/sys/class/iscsi_session/session%d/state" % sid) as handle:
+                return handle.read().strip()
+        except (IOError, OSError):
+            return None
 
     def device_state(self, name):
         """The SCSI layer's state of disk /dev/NAME (running, offline, blocked...)."""

@@ -20,6 +20,7 @@ __metaclass__ = type
 import errno
 import socket
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.iscsiadm import RC_AUTH_FAILED
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.iscsiadm import RC_NO_OBJECTS
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.iscsiadm import iscsiadm_runner
@@ -248,23 +249,27 @@ def _skip(names, failed):
 
 
 def run_checks(module, host, port, target_iqn, initiator_iqn, acl, timeout):
-    """All checks in order; once one fails the rest are skipped. -> (checks, ok, diagnosis)"""
+    """All checks in order; once one fails the rest are skipped. -> (checks, ok, diagnosis, the
+    portal's address that was resolved first, or answered: None when the name did not resolve)"""
     checks = []
+    address = None
 
     def stop(failed_check):
         checks.append(failed_check)
         later = CHECK_NAMES[CHECK_NAMES.index(failed_check["name"]) + 1 :]
         checks.extend(_skip(later, failed_check["name"]))
-        return checks, False, "%s check failed: %s" % (failed_check["name"], failed_check["evidence"])
+        return checks, False, "%s check failed: %s" % (failed_check["name"], failed_check["evidence"]), address
 
     check, addresses = check_resolve(host, port)
     if check["status"] == FAIL:
         return stop(check)
     checks.append(check)
+    address = addresses[0]
 
-    check, address = check_connect(addresses, port, timeout)
+    check, answered = check_connect(addresses, port, timeout)
     if check["status"] == FAIL:
         return stop(check)
+    address = answered
     checks.append(check)
 
     check, offered = check_discovery(module, address, port)
@@ -290,4 +295,140 @@ def run_checks(module, host, port, target_iqn, initiator_iqn, acl, timeout):
             portal_of(address, port),
             initiator_iqn,
         )
-    return checks, True, diagnosis
+    return checks, True, diagnosis, address
+
+
+# --- the paths of a multipath attachment -------------------------------------------------------
+
+HEALTHY, DEGRADED, DOWN = "healthy", "degraded", "down"
+UP = "up"
+
+
+def _address_and_port(portal):
+    """(address, port) of iscsiadm's portal word ADDR:PORT ([ADDR]:PORT for IPv6)."""
+    address, _sep, port = portal.rpartition(":")
+    return address.strip("[]"), int(port)
+
+
+def _path_fix(path, network_down):
+    """What to do about a path that is down, from what it showed."""
+    portal, sid = path["portal"], path["session"]
+    if sid is None:
+        return ("this host has no session on %s: attach again with multipath (playbooks/volume_attach.yml -e "
+                "multipath=true), which logs in on every portal and keeps the sessions already there" % portal)
+    if path["session_state"] != "LOGGED_IN" and network_down:
+        return ("the storage network between this host and %s is down (link, cable, switch, this host's interface "
+                "on that network or the controller's address on it): repair it; open-iscsi logs session %d back "
+                "in by itself and multipathd then reinstates the path, nothing to do on the host; meanwhile I/O "
+                "goes over the other paths" % (portal, sid))
+    if path["session_state"] != "LOGGED_IN":
+        return ("%s answers, but session %d is %s: the target does not take it back (is the volume still exported "
+                "on that portal with this host in its ACL? volume_info on the controller); attach again with "
+                "multipath to log in there anew" % (portal, sid, path["session_state"] or "gone"))
+    if path["device"] is None:
+        return "session %d has no disk: rescan it (iscsiadm -m session -r %d --rescan) or attach again" % (sid, sid)
+    if path["map"] is None:
+        return ("/dev/%s is not a path of the map: have multipathd take it (multipathd add path %s) and check that "
+                "multipath.conf does not blacklist it" % (path["device"], path["device"]))
+    return ("session %d is logged in, but multipathd fails /dev/%s (SCSI state %s): look for the disk's errors in "
+            "this host's kernel log; once it reads again multipathd reinstates it by itself (or: multipathd "
+            "reinstate path %s)" % (sid, path["device"], path["device_state"], path["device"]))
+
+
+def _describe_path(view, portal, session, the_map, seen_by_multipathd):
+    """One path as the iSCSI layer, the SCSI layer and multipathd (None: not asked) show it."""
+    sid = session["sid"] if session else None
+    disks = view.session_disks(sid) if sid is not None else {}
+    device = disks[min(disks)] if disks else None
+    held = iscsiadm.multipath_map(view, [device]) if device else None
+    seen = (seen_by_multipathd or {}).get(device)
+    path = dict(
+        portal=portal,
+        session=sid,
+        session_state=view.session_state(sid) if sid is not None else None,
+        device=device,
+        device_state=view.device_state(device) if device else None,
+        map=held["name"] if held and the_map and held["name"] == the_map["name"] else None,
+        multipath_state="%s %s" % (seen["dm_state"], seen["checker_state"]) if seen else None,
+    )
+    # Without multipathd's answer the kernel's map still fails over: the session and map decide.
+    working = path["session_state"] == "LOGGED_IN" and path["map"] is not None and (
+        seen_by_multipathd is None or (seen is not None and seen["dm_state"] == "active"))
+    path["status"] = UP if working else DOWN
+    return path
+
+
+def _path_evidence(path, seen_by_multipathd, connect_check):
+    if path["session"] is None:
+        return "no session with the target on %s" % path["portal"]
+    seen = ["session %d %s" % (path["session"], path["session_state"] or "gone")]
+    if path["device"] is None:
+        seen.append("no disk")
+    else:
+        seen.append("/dev/%s SCSI state %s" % (path["device"], path["device_state"]))
+        if path["multipath_state"]:
+            seen.append("multipathd: %s %s" % (path["device"], path["multipath_state"]))
+        elif path["map"] is None:
+            seen.append("/dev/%s is no path of the map" % path["device"])
+        elif seen_by_multipathd is not None:
+            seen.append("multipathd does not list /dev/%s" % path["device"])
+    if connect_check:
+        seen.append(connect_check["evidence"])
+    return "; ".join(seen)
+
+
+def diagnose_paths(module, view, target_iqn, port, first_address, extra_addresses, timeout):
+    """The paths of a multipath attachment of `target_iqn`, each with its state, evidence and fix,
+    and the map over them: -> (map or None, paths), or (None, None) when the attachment is no
+    multipath one (no extra portals given, and no disk of the target on this host is a path of a map).
+
+    The portals are `first_address`'s and the extra ones, in that order, then any other portal this
+    host has a session with for the target. Only a path that is down and has a session is probed
+    over the network (one TCP connection, `timeout` seconds at most): that tells a dead storage
+    network from a target that refuses the session.
+    """
+    sessions = [item for item in iscsiadm.Iscsiadm(module).sessions() if item["target"] == target_iqn]
+    portals = [iscsiadm.portal_of(address, port) for address in [first_address] + list(extra_addresses)]
+    portals += [item["portal"] for item in sessions if item["portal"] not in portals]
+    by_portal = dict((item["portal"], item) for item in sessions)
+    disks = [disk for item in sessions for disk in view.session_disks(item["sid"]).values()]
+    the_map = next((held for held in (iscsiadm.multipath_map(view, [disk]) for disk in disks) if held), None)
+    if not extra_addresses and the_map is None:
+        return None, None
+    seen_by_multipathd, multipathd_error = iscsiadm.multipathd_paths(module) if the_map else (None, None)
+    paths = []
+    for portal in portals:
+        path = _describe_path(view, portal, by_portal.get(portal), the_map, seen_by_multipathd)
+        connect_check = None
+        if path["status"] == DOWN and path["session"] is not None:
+            address, path_port = _address_and_port(portal)
+            connect_check = check_connect([address], path_port, timeout)[0]
+        path["evidence"] = _path_evidence(path, seen_by_multipathd, connect_check)
+        network_down = connect_check is not None and connect_check["status"] == FAIL
+        path["fix"] = _path_fix(path, network_down) if path["status"] == DOWN else ""
+        paths.append(path)
+    multipath = None
+    if the_map:
+        multipath = dict(name=the_map["name"], wwid=the_map["wwid"], device="/dev/mapper/%s" % the_map["name"],
+                         queueing=None if multipathd_error else iscsiadm.multipathd_queueing(module, the_map["name"]),
+                         multipathd_error=multipathd_error)
+    return multipath, paths
+
+
+def status_of(checks_ok, checks_diagnosis, paths):
+    """(status, diagnosis): without paths, healthy or down as the checks say; with them, healthy
+    when every check passed and every path is up, degraded while a path still works (the dead
+    ones named with their evidence), down when none does."""
+    if paths is None:
+        return (HEALTHY if checks_ok else DOWN), checks_diagnosis
+    down = [path for path in paths if path["status"] == DOWN]
+    named = "; ".join("path %s is down (%s)" % (path["portal"], path["evidence"]) for path in down)
+    if len(down) == len(paths):
+        return DOWN, "no path works: " + named
+    if not down:
+        if checks_ok:
+            return HEALTHY, "%s; all %d paths are up" % (checks_diagnosis, len(paths))
+        return DEGRADED, checks_diagnosis
+    up = [path["portal"] for path in paths if path["status"] == UP]
+    diagnosis = "%d of %d paths down, I/O goes over %s: %s" % (len(down), len(paths), ", ".join(up), named)
+    return DEGRADED, diagnosis if checks_ok else "%s; %s" % (diagnosis, checks_diagnosis)

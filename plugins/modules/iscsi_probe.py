@@ -20,12 +20,19 @@ description:
     fails, the later ones are reported as C(skipped).
   - Changes nothing on the host. Discovery runs with C(-o nonpersistent), so neither the node
     records nor the discovery records of open-iscsi are created or updated.
-  - A failing check does not fail the module; read RV(ok) and RV(diagnosis).
+  - A failing check does not fail the module; read RV(status), RV(ok) and RV(diagnosis).
+  - A multipath attachment (O(extra_portal_addresses) given, or a disk of the target on this host
+    being a path of a dm-multipath map) is diagnosed path by path (RV(paths)), each portal's
+    session and its state, its SCSI disk, and how multipathd sees the path; a path that is down
+    is named with that evidence, a TCP connection to its portal (a dead storage network or a
+    target refusing the session) and the fix. RV(multipath) is the map with its queueing policy.
+    The reachability checks above run on O(portal_address) only.
 version_added: 0.1.0
 author:
   - novavolume maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - novavolume.lvm_iscsi.attributes
+  - novavolume.lvm_iscsi.multipath_portals
 options:
   portal_address:
     description:
@@ -56,7 +63,8 @@ options:
     elements: str
   timeout:
     description:
-      - Seconds to wait for the TCP connection before calling it timed out.
+      - Seconds to wait for a TCP connection (to the portal, and to the portal of each path that is down)
+        before calling it timed out.
     type: float
     default: 5
 requirements:
@@ -85,19 +93,36 @@ EXAMPLES = r"""
     timeout: 3
   register: probe
 
+- name: Probe both paths of a volume attached over dm-multipath
+  novavolume.lvm_iscsi.iscsi_probe:
+    portal_address: 10.77.0.10
+    extra_portal_addresses: [10.78.0.10]
+    target_iqn: iqn.2010-10.org.openstack:pathvolume
+    timeout: 2
+  register: probe  # probe.status: degraded while one path is down, probe.paths names it
+
 - name: Show the diagnosis
   ansible.builtin.debug:
     msg: "{{ probe.diagnosis }}"
 """
 
 RETURN = r"""
+status:
+  description:
+    - V(healthy) (every check passed, and with multipath every path is up), V(degraded) (multipath
+      only, a path is down or a check failed but a path still works) or V(down).
+  returned: always
+  type: str
+  sample: degraded
 ok:
-  description: Whether every check that ran passed.
+  description: Whether every check that ran passed and, with multipath, every path is up (RV(status) is V(healthy)).
   returned: always
   type: bool
   sample: false
 diagnosis:
-  description: One line naming the first failing check and what it saw, or saying that all is well.
+  description:
+    - One line naming the first failing check and what it saw, or saying that all is well; with
+      multipath, the paths that are down, each with its evidence.
   returned: always
   type: str
   sample: "connect check failed: TCP connection to 10.77.0.10:3260 timed out (ETIMEDOUT) after 5.0s"
@@ -133,17 +158,99 @@ target_iqn:
   returned: always
   type: str
   sample: iqn.2010-10.org.openstack:myvolume
+paths:
+  description:
+    - The paths of a multipath attachment, one per portal (O(portal_address), the
+      O(extra_portal_addresses), then any other portal this host has a session with for the target);
+      null for a single-path one.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    portal:
+      description: The portal, C(ADDRESS:PORT).
+      type: str
+      sample: "10.78.0.10:3260"
+    session:
+      description: open-iscsi's session id on that portal; null without a session.
+      type: int
+      sample: 2
+    session_state:
+      description:
+        - The iSCSI layer's state of the session, C(LOGGED_IN), C(FAILED) while its connection is down, then C(FREE)
+          once open-iscsi's replacement_timeout has run out (open-iscsi goes on trying to log it in again).
+      type: str
+      sample: FREE
+    device:
+      description: The session's SCSI disk (C(sdX)); null without one.
+      type: str
+      sample: sdb
+    device_state:
+      description: The SCSI layer's state of the disk (C(running), C(blocked), C(transport-offline)).
+      type: str
+      sample: transport-offline
+    map:
+      description: The multipath map the disk is a path of; null when it is no path of RV(multipath).
+      type: str
+      sample: 36001405e0a3b0c6b6a1e4d2a8f9c7d10
+    multipath_state:
+      description:
+        - multipathd's device-mapper state and checker state of the path (C(active ready), C(failed faulty));
+          null when multipathd does not list it.
+      type: str
+      sample: failed faulty
+    status:
+      description: V(up) (logged in, a path of the map, and active for multipathd) or V(down).
+      type: str
+      sample: down
+    evidence:
+      description: What the path showed; for a path that is down with a session, also the TCP connection to its portal.
+      type: str
+      sample: >-
+        session 2 FREE; /dev/sdb SCSI state transport-offline; multipathd: sdb failed faulty;
+        TCP connection to 10.78.0.10:3260 timed out (ETIMEDOUT) after 2.0s
+    fix:
+      description: What to do about a path that is down; empty for one that is up.
+      type: str
+      sample: "the storage network between this host and 10.78.0.10:3260 is down ..."
+multipath:
+  description:
+    - The dm-multipath map over the paths; null for a single-path attachment or when no disk of the
+      target is a path of a map.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The map's name.
+      type: str
+    wwid:
+      description: The map's WWID.
+      type: str
+    device:
+      description: The map's C(/dev/mapper) device.
+      type: str
+    queueing:
+      description:
+        - multipathd's queueing policy of the map as it applies it (C(on) queues I/O while no path is left,
+          C(off) fails it, C(12 chk) queues for 12 checker intervals); null when multipathd did not answer.
+      type: str
+    multipathd_error:
+      description: What multipathd answered when it could not list its paths (not running?); null otherwise.
+      type: str
+  sample: {name: 36001405e0a3b0c6b6a1e4d2a8f9c7d10, wwid: 36001405e0a3b0c6b6a1e4d2a8f9c7d10,
+           device: /dev/mapper/36001405e0a3b0c6b6a1e4d2a8f9c7d10, queueing: "on", multipathd_error: null}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import probe
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm, probe, validation
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
+            ["multipath_portals"],
             portal_address=dict(type="str", required=True, aliases=["portal"]),
             portal_port=dict(type="int", default=3260, aliases=["port"]),
             target_iqn=dict(type="str", required=True),
@@ -166,24 +273,32 @@ def main():
             raise validation.ValidationError("invalid portal_port %r: use 1-65535" % params["portal_port"])
         if not params["timeout"] > 0:
             raise validation.ValidationError("invalid timeout %r: give a number of seconds above 0" % params["timeout"])
+        validation.multipath_portals(params)
     except validation.ValidationError as error:
         module.fail_json(msg=str(error))
 
     initiator_iqn = params["initiator_iqn"] or probe.read_initiator_name()
-    checks, ok, diagnosis = probe.run_checks(
+    portal = params["portal_address"].strip()
+    checks, checks_ok, checks_diagnosis, address = probe.run_checks(
         module,
-        params["portal_address"].strip(),
+        portal,
         params["portal_port"],
         params["target_iqn"],
         initiator_iqn,
         params["acl"],
         params["timeout"],
     )
+    multipath, paths = probe.diagnose_paths(module, iscsiadm.HostView(), params["target_iqn"], params["portal_port"],
+                                            address or portal, params["extra_portal_addresses"], params["timeout"])
+    status, diagnosis = probe.status_of(checks_ok, checks_diagnosis, paths)
     module.exit_json(
         changed=False,
-        ok=ok,
+        status=status,
+        ok=status == probe.HEALTHY,
         diagnosis=diagnosis,
         checks=checks,
+        paths=paths,
+        multipath=multipath,
         initiator_iqn=initiator_iqn,
         target_iqn=params["target_iqn"],
     )

@@ -36,6 +36,12 @@ description:
     flushed and removed (C(blockdev --flushbufs), C(multipath -f)), and each path disk is dropped
     from multipathd, flushed and deleted before its portal is logged out and its node record
     deleted.
+  - A multipath V(absent) while a path is down (its session not logged in, open-iscsi
+    reconnecting it) is refused before anything changes unless O(force=true), as the dead path's
+    logout could hang, and so could the flush of a map that queues I/O once no path is left.
+    With O(force=true) the map's queueing is disabled first (C(multipathd disablequeueing map)),
+    then the map and every path go as above, the dead path's logout stopped after 20 seconds
+    (C(timeout)); nothing is left on the host, no map, no session, no node record.
 version_added: 0.1.0
 author:
   - novavolume maintainers (!UNKNOWN)
@@ -80,7 +86,9 @@ options:
     choices: [present, absent]
     default: present
   force:
-    description: With O(state=absent), detach even while the disk is mounted or held.
+    description:
+      - With O(state=absent), detach even while the disk is mounted or held.
+      - With O(extra_portal_addresses), also while a path is down (see the description).
     type: bool
     default: false
   rescan:
@@ -95,6 +103,7 @@ options:
     default: 30
 requirements:
   - open-iscsi (iscsiadm, iscsid) and udev
+  - coreutils (timeout), for the bounded logout of a path that is down
 """
 
 EXAMPLES = r"""
@@ -368,8 +377,14 @@ def refuse_in_use(module, view, name, label=None, ignore=()):
         )
 
 
-def absent(module, adm, view, result, state):
-    """Log out of one portal whose path_state() is `state`, its disk checked by refuse_in_use() already."""
+# Seconds a logout of a path that is down may take before the detach gives up on it (iscsid's own
+# logout timeout is 15 s).
+LOGOUT_BOUND = 20
+
+
+def absent(module, adm, view, result, state, down=False):
+    """Log out of one portal whose path_state() is `state`, its disk checked by refuse_in_use()
+    already; the logout of a path that is `down` is bounded (LOGOUT_BOUND)."""
     params = module.params
     target = params["target_iqn"]
     portal, session, has_record, name = state
@@ -391,7 +406,12 @@ def absent(module, adm, view, result, state):
             module.warn("the buffers of /dev/%s could not be flushed (%s): data not yet written to %s is lost"
                         % (name, err.strip() or "rc=%d" % rc, target))
         view.delete_device(name)
-    if session:
+    if session and down:
+        problem = adm.logout_bounded(target, portal, LOGOUT_BOUND)
+        if problem:
+            raise SessionFailed("logout of %s at %s (session %d, down): %s; the session is left, its disk and the "
+                                "map are gone: detach again once iscsid answers" % (target, portal, session["sid"], problem))
+    elif session:
         adm.logout(target, portal)
     if has_record:
         adm.delete_record(target, portal)
@@ -484,12 +504,27 @@ def present_multipath(module, adm, view, result, addresses):
     )
 
 
+def down_paths(view, states):
+    """{portal: session state} of the paths of `states` whose session is there but not logged in
+    (its connection is down and open-iscsi is reconnecting it)."""
+    down = {}
+    for _address, (portal, session, _has_record, _name) in states:
+        state = view.session_state(session["sid"]) if session else None
+        if state not in (None, "LOGGED_IN"):
+            down[portal] = "session %d %s" % (session["sid"], state)
+    return down
+
+
 def absent_multipath(module, adm, view, result, addresses):
     """Detach in os-brick's order: check everything first (the map and each path disk, refused
-    while mounted or held unless force), then flush the map's buffers and remove the map
-    (multipath -f), then for each path have multipathd forget the disk, flush and delete it, log
-    out and delete the node record. A map removed before its paths cannot come back on them; a
-    path deleted under a live map would only fail over."""
+    while mounted or held unless force; a path that is down refused unless force), then flush the
+    map's buffers and remove the map (multipath -f), then for each path have multipathd forget the
+    disk, flush and delete it, log out and delete the node record. A map removed before its paths
+    cannot come back on them; a path deleted under a live map would only fail over.
+
+    With force and a path down, the map's queueing is disabled first: a map that queues I/O while
+    no path is left (no_path_retry queue) would hang its flush for ever when the last path goes
+    too; and the dead path's logout is bounded."""
     params = module.params
     sessions, records = adm.sessions(), adm.records()
     states = [(address, path_state(module, view, address, sessions, records)) for address in addresses]
@@ -500,6 +535,16 @@ def absent_multipath(module, adm, view, result, addresses):
     for _address, state in states:
         if state[3]:
             refuse_in_use(module, view, state[3], ignore=(found["dm"],) if found else ())
+    down = down_paths(view, states)
+    if down and not params["force"]:
+        raise SessionFailed(
+            "a path of %s is down (%s): its logout could hang on the dead network, and a map that queues I/O "
+            "hangs its flush once no path is left; bring the path back (iscsi_probe or troubleshoot.yml say why "
+            "it is down), or detach with force=true, which disables the map's queueing, removes it and logs out "
+            "of every path, the dead ones bounded; nothing was changed"
+            % (params["target_iqn"], "; ".join("%s: %s" % item for item in sorted(down.items()))))
+    if found and down and not module.check_mode:
+        iscsiadm.disable_queueing(module, found["name"])
     if found and not module.check_mode:
         device = "/dev/mapper/%s" % found["name"]
         # As for a single disk: with force the map goes even when the flush fails (target gone).
@@ -515,11 +560,13 @@ def absent_multipath(module, adm, view, result, addresses):
             # multipathd would drop the orphaned disk on the delete's uevent, but not always in
             # time when several arrive at once (os-brick's note): it is told first.
             iscsiadm.multipathd_runner(module).run("del_path device", check=False, del_path=True, device=state[3])
-        absent(module, adm, view, one, state)
+        absent(module, adm, view, one, state, down=state[0] in down)
         paths.append((address, one))
     merge_paths(result, paths, params["portal_port"])
     if found:
         result["actions"].insert(0, "flush and remove multipath map %s" % found["name"])
+        if down:
+            result["actions"].insert(0, "disable queueing of multipath map %s" % found["name"])
         result["changed"] = True
 
 

@@ -17,7 +17,8 @@ class FakeHost:
 
     With appear_after_login, the by-path link exists only once a login succeeded, as udev
     makes it then. dm maps a device-mapper device to its [name, uuid], states a disk to its SCSI
-    state (default running). sizes lists the disk's size before and after a rescan; read_error is what
+    state (default running), session_states a session id to its iSCSI state (default
+    LOGGED_IN). sizes lists the disk's size before and after a rescan; read_error is what
     the first uncached read of the disk fails with (none: it reads back).
     """
 
@@ -52,6 +53,9 @@ class FakeHost:
     def dm_info(self, name):
         info = self.host.get("dm", {}).get(name)
         return tuple(info) if info else None
+
+    def session_state(self, sid):
+        return self.host.get("session_states", {}).get(sid, "LOGGED_IN")
 
     def device_state(self, name):
         return self.host.get("states", {}).get(name, "running")

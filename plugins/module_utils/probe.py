@@ -21,6 +21,7 @@ import errno
 import socket
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.host_state import parse_address
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.iscsiadm import RC_AUTH_FAILED
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.iscsiadm import RC_NO_OBJECTS
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.iscsiadm import iscsiadm_runner
@@ -304,12 +305,6 @@ HEALTHY, DEGRADED, DOWN = "healthy", "degraded", "down"
 UP = "up"
 
 
-def _address_and_port(portal):
-    """(address, port) of iscsiadm's portal word ADDR:PORT ([ADDR]:PORT for IPv6)."""
-    address, _sep, port = portal.rpartition(":")
-    return address.strip("[]"), int(port)
-
-
 def _path_fix(path, network_down):
     """What to do about a path that is down, from what it showed."""
     portal, sid = path["portal"], path["session"]
@@ -401,7 +396,7 @@ def diagnose_paths(module, view, target_iqn, port, first_address, extra_addresse
         path = _describe_path(view, portal, by_portal.get(portal), the_map, seen_by_multipathd)
         connect_check = None
         if path["status"] == DOWN and path["session"] is not None:
-            address, path_port = _address_and_port(portal)
+            address, path_port = parse_address(portal)  # iscsiadm's ADDR:PORT, [ADDR]:PORT for IPv6
             connect_check = check_connect([address], path_port, timeout)[0]
         path["evidence"] = _path_evidence(path, seen_by_multipathd, connect_check)
         network_down = connect_check is not None and connect_check["status"] == FAIL

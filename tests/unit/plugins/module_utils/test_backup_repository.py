@@ -5,6 +5,7 @@ layout read back, an image dumped and files restored, and the password kept out 
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 
 import pytest
@@ -33,16 +34,29 @@ class RunningModule(HostModule):
         return done.returncode, done.stdout, done.stderr
 
 
-@pytest.fixture
-def repo(tmp_path):
+@pytest.fixture(scope="module")
+def made_repository(tmp_path_factory):
+    """One repository made (and found again) for the module: restic's key derivation at `init`
+    costs about two CPU-seconds, so every test starts from a copy of this one."""
     module = RunningModule()
-    restic = module.get_bin_path("restic", required=True)
-    password_file = tmp_path / "password"
+    made = tmp_path_factory.mktemp("made")
+    password_file = made / "password"
     password_file.write_text(PASSWORD + "\n")
     password_file.chmod(0o600)
-    repository = str(tmp_path / "backups" / "restic")
+    repository = str(made / "backups" / "restic")
     assert backup_repository.ensure_repository(module, repository, str(password_file), check_mode=False)
     assert not backup_repository.ensure_repository(module, repository, str(password_file), check_mode=False)
+    return made
+
+
+@pytest.fixture
+def repo(made_repository, tmp_path):
+    module = RunningModule()
+    restic = module.get_bin_path("restic", required=True)
+    shutil.copytree(str(made_repository / "backups"), str(tmp_path / "backups"))
+    password_file = tmp_path / "password"
+    shutil.copy2(str(made_repository / "password"), str(password_file))
+    repository = str(tmp_path / "backups" / "restic")
     return dict(module=module, restic=restic, repository=repository, password_file=str(password_file), tmp=tmp_path)
 
 

@@ -622,8 +622,8 @@ def _extend(parser):
                         help="on the compute host it is attached to, also grow the last partition and the "
                              "mounted ext4 or xfs file system, online")
     parser.add_argument("--multipath", action="store_true",
-                        help="the volume was attached with volume-attach --multipath: rescan every path and "
-                             "resize the dm-multipath map")
+                        help="treat the attachment as a multipath one (rescan every path, resize the dm-multipath "
+                             "map) when its record does not say so: volume-attach --multipath records it")
 
 
 def _service_list(parser):

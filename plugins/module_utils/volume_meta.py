@@ -26,6 +26,7 @@ KEYS = (
     "attached_host",  # inventory name of the compute host
     "attached_initiator",  # that host's initiator IQN, the only one in the export's ACL
     "mountpoint",  # the device name the user asked for, e.g. /dev/vdb
+    "multipath",  # "true" when the host logged in on every portal (a dm-multipath map); absent otherwise
     "snapshot_of",  # on a snapshot made by volume_snapshot: its volume; marks it as a user's snapshot
     "reverted_to",  # on a volume: the last snapshot merged back into it (a revert's re-run is a no-op)
     "cloned_from",  # on a clone: "snapshot NAME" or "volume NAME"

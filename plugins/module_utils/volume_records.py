@@ -54,6 +54,7 @@ def describe_volume(lv, vg_name, exports, prefix):
         attached_to=meta.get("attached_host"),
         attached_initiator=meta.get("attached_initiator"),
         mountpoint=meta.get("mountpoint"),
+        multipath=meta.get("multipath") == "true",
         device=lv["path"],
         created_at=meta.get("created_at") or lv["created"],
         target_iqn=lvm.target_iqn(prefix, lv["name"]),

@@ -19,7 +19,8 @@ description:
     C(/etc/rtslib-fb-target/saveconfig.json), tgt C(/etc/tgt/conf.d/<volume>.conf), iet
     C(/etc/iet/ietd.conf), each mode 0600), so a re-run reuses it and reports no change.
   - The attachment is recorded in the volume's LV tags (attach status, host, initiator,
-    mountpoint), where P(novavolume.lvm_iscsi.volume_info#module) reads it.
+    mountpoint, and whether it is a multipath one), where P(novavolume.lvm_iscsi.volume_info#module)
+    reads it.
   - With O(mutual_chap=true) the target also proves itself to the initiator (bidirectional
     CHAP) with a second user and secret, returned for the login (RV(mutual_chap_username),
     RV(mutual_chap_password)) and kept in the saved configuration like the first pair.
@@ -85,6 +86,15 @@ options:
     description: TCP port of the LIO portals.
     type: int
     default: 3260
+  multipath:
+    description:
+      - With O(state=present), record the attachment as a multipath one (the host logs in on every
+        portal and uses the dm-multipath map over the paths). The record is what lets a later
+        online extend (C(playbooks/volume_resize.yml), C(novavol extend)) and
+        C(playbooks/troubleshoot.yml) treat the attachment as multipath without being told again.
+      - Changing it on an existing attachment changes only the record.
+    type: bool
+    default: false
   mutual_chap:
     description:
       - With O(state=present), also give the target CHAP credentials of its own, which the
@@ -145,11 +155,13 @@ EXAMPLES = r"""
   register: export
   no_log: true
 
-- name: Export myvolume on both storage networks, for multipath
+- name: Export myvolume on both storage networks, recorded as a multipath attachment
   novavolume.lvm_iscsi.target_export:
     volume: myvolume
     initiator_iqn: iqn.1993-08.org.debian:01:compute1
+    host: compute1
     portal_addresses: [192.0.2.10, 198.51.100.10]
+    multipath: true
   register: export
   no_log: true
 
@@ -215,11 +227,12 @@ actions:
   sample: [create target, save configuration]
 attachment:
   description:
-    - The attachment recorded on the volume after this run.
+    - The attachment recorded on the volume after this run; C(multipath) is there (V(true)) only
+      for a multipath attachment.
     - When the volume is attached elsewhere and O(force) is not set, the current attachment (the run fails).
   returned: always
   type: dict
-  sample: {attach_status: attached, attached_host: compute1, attached_initiator: "iqn.1993-08.org.debian:01:compute1", mountpoint: /dev/vdb}
+  sample: {attach_status: attached, attached_host: compute1, attached_initiator: "iqn.1993-08.org.debian:01:compute1", mountpoint: /dev/vdb, multipath: true}
 """
 
 import ipaddress
@@ -241,7 +254,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base 
     portal_text,
 )
 
-ATTACHMENT_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint")
+ATTACHMENT_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint", "multipath")
 
 
 def validate(params):
@@ -305,7 +318,11 @@ def set_tags(module, vg, volume, add, delete):
 
 
 def attachment_of(meta):
-    return dict((key, meta[key]) for key in ATTACHMENT_KEYS if meta.get(key) is not None)
+    """The attachment keys of a volume's metadata, the multipath record as a boolean."""
+    attachment = dict((key, meta[key]) for key in ATTACHMENT_KEYS if meta.get(key) is not None)
+    if "multipath" in attachment:
+        attachment["multipath"] = attachment["multipath"] == "true"
+    return attachment
 
 
 # The two CHAP pairs of an attachment: the export's users key, the spec's user and secret keys,
@@ -372,7 +389,8 @@ def present(module, backend, target_iqn, target_portals, volume_lv, result):
     )
     actions = backend.plan(spec)
     desired = dict(
-        attach_status="attached", attached_host=params["host"], attached_initiator=initiator, mountpoint=params["mountpoint"]
+        attach_status="attached", attached_host=params["host"], attached_initiator=initiator, mountpoint=params["mountpoint"],
+        multipath="true" if params["multipath"] else None,
     )
     add, delete = volume_meta.tag_changes(volume_lv["tags"], desired)
     after_export = dict(iqn=target_iqn, device=spec["device"], lun=backend.data_lun, acls=[initiator],
@@ -452,6 +470,7 @@ def main():
             portal_addresses=dict(type="list", elements="str", default=[]),
             portal_port=dict(type="int", default=3260),
             mutual_chap=dict(type="bool", default=False),
+            multipath=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
         ),
         required_if=[("state", "present", ("initiator_iqn",))],

@@ -149,6 +149,14 @@ volumes:
       description: The device name given at attachment, from the tags.
       type: str
       sample: /dev/vdb
+    multipath:
+      description:
+        - Whether the attachment is a multipath one, from the tags (the attach records it when the
+          compute host logs in on every portal and uses the dm-multipath map).
+        - V(false) for a volume that is not attached, and for an attachment recorded before this
+          field existed.
+      type: bool
+      sample: false
     device:
       description: The LV's device path on the controller.
       type: str

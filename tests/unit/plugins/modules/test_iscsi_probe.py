@@ -5,7 +5,7 @@ Besides the harness's input/commands/output, a case gives what the host-facing c
     resolve: [addresses]        or  {error: "Name or service not known"}
     connect: {address: null | ERRNO_NAME}   (null = accepted; addresses not listed are refused)
     initiator_file: iqn...      (the InitiatorName read from /etc/iscsi/initiatorname.iscsi; null = missing)
-  host:                         what /sys shows of the sessions, disks and maps (FakeHost; none: no session)
+  host:                         what /sys shows of the sessions, disks and maps (tests/unit/fake_host.py)
   statuses: {check name: pass|fail|skipped}   every check, in order
   evidence_contains / fix_contains: {check name: substring}
 """
@@ -16,8 +16,9 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import iscsiadm, probe
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import probe
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import iscsi_probe
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.fake_host import FakeHostView, host_view_faked_by
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
@@ -41,39 +42,14 @@ def fake_network(network):
     return resolve_host, tcp_connect, resolved, connected
 
 
-class FakeHost:
-    """The sysfs reads of the path diagnosis, from a case's `host` entry: disks {sid: {lun: sdX}},
-    session_states {sid: state}, holders {sdX: [dm-N]}, dm {dm-N: [name, uuid]}, states {sdX: SCSI
-    state} (default running)."""
-
-    def __init__(self, host):
-        self.host = host or {}
-
-    def session_disks(self, sid):
-        return dict((int(lun), name) for lun, name in self.host.get("disks", {}).get(sid, {}).items())
-
-    def session_state(self, sid):
-        return self.host.get("session_states", {}).get(sid)
-
-    def holders(self, name, partition=None):
-        return self.host.get("holders", {}).get(name, [])
-
-    def dm_info(self, name):
-        info = self.host.get("dm", {}).get(name)
-        return tuple(info) if info else None
-
-    def device_state(self, name):
-        return self.host.get("states", {}).get(name, "running")
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_iscsi_probe(case):
     network = case.get("network") or {}
     resolve_host, tcp_connect, _resolved, connected = fake_network(network)
     with mock.patch.object(probe, "resolve_host", resolve_host), mock.patch.object(
         probe, "tcp_connect", tcp_connect
-    ), mock.patch.object(probe, "read_initiator_name", lambda: network.get("initiator_file")), mock.patch.object(
-        iscsiadm, "HostView", lambda: FakeHost(case.get("host"))
+    ), mock.patch.object(probe, "read_initiator_name", lambda: network.get("initiator_file")), host_view_faked_by(
+        FakeHostView(case.get("host"))
     ):
         result = check_case(iscsi_probe, case)
 

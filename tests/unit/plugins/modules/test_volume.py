@@ -6,27 +6,10 @@ from unittest import mock
 import pytest
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.fake_target_backend import FakeTargetBackend
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
-from ansible_collections.novavolume.lvm_iscsi.tests.unit.lock_probe import target_configuration_locked
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
-
-
-class FakeBackend:
-    """Stands in for targets.load_backend(): serves the case's exports, records removals."""
-
-    def __init__(self, exports):
-        self._exports = dict((export["iqn"], dict(export)) for export in exports)
-        self.removed = []
-
-    def exports(self):
-        # A target_export at the same moment makes its target step by step under this lock.
-        assert target_configuration_locked(), "the exports were read without the target configuration's lock"
-        return dict((iqn, dict(export)) for iqn, export in self._exports.items())
-
-    def remove_export(self, iqn, force=False):
-        self.removed.append([iqn, force])
-        return self._exports.pop(iqn, None) is not None
 
 
 def split_list_expectations(case):
@@ -39,7 +22,7 @@ def split_list_expectations(case):
 @pytest.mark.parametrize("case", CASES)
 def test_volume(case):
     case, expected_volumes = split_list_expectations(case)
-    backend = FakeBackend(case["exports"]) if "exports" in case else None
+    backend = FakeTargetBackend(case["exports"]) if "exports" in case else None
 
     def load_backend(_module, kind):
         assert backend is not None, "the target backend was loaded, but this case expects no delete or shrink"

@@ -6,22 +6,11 @@ from unittest import mock
 import pytest
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_info
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.fake_target_backend import FakeTargetBackend
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
-from ansible_collections.novavolume.lvm_iscsi.tests.unit.lock_probe import target_configuration_locked
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
 LISTS = ("volumes", "snapshots", "pools")
-
-
-class FakeBackend:
-    def __init__(self, exports):
-        self._exports = None if exports is None else dict((export["iqn"], dict(export)) for export in exports)
-
-    def exports(self):
-        assert self._exports is not None, "the exports were read, but this case fails before reading them"
-        # An attach at the same moment makes the export, then records the attachment, under this lock.
-        assert target_configuration_locked(), "the exports were read without the target configuration's lock"
-        return dict((iqn, dict(export)) for iqn, export in self._exports.items())
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -33,7 +22,7 @@ def test_volume_info(case):
 
     def load_backend(_module, kind):
         assert kind == case["input"].get("target_backend", "lio")
-        return FakeBackend(case.get("exports"))
+        return FakeTargetBackend(case.get("exports"))
 
     with mock.patch.object(volume_info, "load_backend", load_backend):
         result = check_case(volume_info, case)

@@ -15,9 +15,9 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_restore
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.fake_target_backend import FakeTargetBackend
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.lock_probe import locked
-from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_volume import FakeBackend
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_volume_backup import substitute
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
@@ -70,7 +70,7 @@ def test_volume_restore(case, tmp_path, monkeypatch):
     naming = "name" not in case["input"] and "reference" not in case["input"]
     exports_read = []
 
-    class Backend(FakeBackend):
+    class Backend(FakeTargetBackend):
         def exports(self):
             exports_read.append(locked(new_names_lock))
             return super(Backend, self).exports()

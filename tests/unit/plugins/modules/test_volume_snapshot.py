@@ -7,20 +7,10 @@ from unittest import mock
 import pytest
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume_snapshot
+from ansible_collections.novavolume.lvm_iscsi.tests.unit.fake_target_backend import FakeTargetBackend
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import check_case, load_cases
-from ansible_collections.novavolume.lvm_iscsi.tests.unit.lock_probe import target_configuration_locked
 
 CASES = load_cases(pathlib.Path(__file__).with_suffix(".yaml"))
-
-
-class FakeBackend:
-    def __init__(self, exports):
-        self._exports = dict((export["iqn"], dict(export)) for export in exports)
-
-    def exports(self):
-        # An attach at the same moment makes its export under this lock.
-        assert target_configuration_locked(), "the exports were read without the target configuration's lock"
-        return dict((iqn, dict(export)) for iqn, export in self._exports.items())
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -28,7 +18,7 @@ def test_volume_snapshot(case):
     def load_backend(_module, kind):
         assert "exports" in case, "the target backend was loaded, but this case expects no revert"
         assert kind == case["input"].get("target_backend", "lio")
-        return FakeBackend(case["exports"])
+        return FakeTargetBackend(case["exports"])
 
     with mock.patch.object(volume_snapshot, "load_backend", load_backend), mock.patch.object(
         volume_snapshot, "utc_now", return_value="2026-11-24T20:40:00Z"

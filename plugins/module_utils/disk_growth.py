@@ -61,6 +61,12 @@ def partx_runner(module):
     return CommandRunner(module, "partx", dict(update=fmt.fixed("--update"), number=fmt.opt_val("--nr"), device=fmt.positional()))
 
 
+def kpartx_runner(module):
+    # -u reloads the existing partition maps of a dm-multipath map with its table as it is now
+    # (a live table swap, also while a partition is mounted); -p keeps the maps' names.
+    return CommandRunner(module, "kpartx", dict(update=fmt.fixed("-u"), delimiter=fmt.opt_val("-p"), device=fmt.positional()))
+
+
 def resize2fs_runner(module):
     return CommandRunner(module, "resize2fs", dict(device=fmt.positional()))
 
@@ -172,17 +178,25 @@ class Plan:
     def plan_filesystem(self, view, reads):
         """Find the file system to grow and whether it needs to; LayoutError when it cannot."""
         device, device_after = "/dev/%s" % self.name, self.disk_after
-        partitions = view.partitions(self.name)
+        # A map's partitions are kpartx's device-mapper maps, not partitions of its own in sysfs.
+        map_partitions = (self.multipath or {}).get("partitions") or {}
+        partitions = map_partitions or view.partitions(self.name)
         if partitions:
             table = parse_partition_table(reads("sfdisk", device))
             if table["label"] not in ("dos", "gpt"):
                 raise LayoutError("/dev/%s has a %s partition table: only dos and gpt partitions are grown" % (self.name, table["label"]))
             part, room = last_partition(table, self.disk_after)
+            node = part["node"]
+            if map_partitions:
+                if part["number"] not in map_partitions:
+                    raise LayoutError("kpartx maps no partition %d of the multipath map %s (it maps %s): run kpartx -a on the map"
+                                      % (part["number"], self.multipath["name"], ", ".join(str(n) for n in sorted(map_partitions))))
+                node = "/dev/%s" % map_partitions[part["number"]]["dm"]
             grow = room >= PARTITION_GRAIN
             size_before = part["size"] * table["sector_size"]
-            self.partition = dict(node=part["node"], number=part["number"], label=table["label"], grow=grow,
+            self.partition = dict(node=node, number=part["number"], label=table["label"], grow=grow,
                                   size_before=size_before, size_after=size_before + (room if grow else 0))
-            device, device_after = part["node"], self.partition["size_after"]
+            device, device_after = node, self.partition["size_after"]
         mounted = [entry for entry in view.file_systems() if entry[0] == device]
         if not mounted:
             raise LayoutError(
@@ -221,13 +235,21 @@ class Grower:
     def __init__(self, module):
         self.module = module
 
-    def grow_partition(self, disk, partition):
+    def grow_partition(self, disk, partition, multipath=None):
+        """Grow `partition` of `disk` to the disk's end, then have the kernel see its new size:
+        partx for a disk's partition, kpartx for a partition of a dm-multipath map (`multipath`,
+        whose partitions are always kpartx's maps)."""
         sfdisk = sfdisk_runner(self.module)
         if partition["label"] == "gpt":
             sfdisk.run("relocate no_reread device", relocate=True, no_reread=True, device=disk)
         # ", +": keep the start, take every sector up to the end of the disk.
         sfdisk.run("no_reread number device", data=", +\n", no_reread=True, number=partition["number"], device=disk)
-        partx_runner(self.module).run("update number device", update=True, number=partition["number"], device=disk)
+        if multipath:
+            mapped = multipath["partitions"][partition["number"]]
+            kpartx_runner(self.module).run("update delimiter device", update=True, delimiter=mapped["delimiter"],
+                                           device="/dev/mapper/%s" % multipath["name"])
+        else:
+            partx_runner(self.module).run("update number device", update=True, number=partition["number"], device=disk)
 
     def grow_filesystem(self, filesystem):
         if filesystem["type"] == "xfs":

@@ -35,9 +35,11 @@ description:
     show. The file system grows on the map (C(/dev/mapper/WWID), seen as C(/dev/dm-N)). It fails,
     before anything changes, when a portal has no session with the target or no single map holds
     the paths.
-  - With O(grow_filesystem), a partitioned multipath map (C(kpartx) partitions,
-    C(/dev/mapper/WWID-part1)) is refused before anything changes; only a file system on the
-    whole map is grown. Grow such a map without O(grow_filesystem), then its partition yourself.
+  - With O(grow_filesystem), on a partitioned multipath map (C(kpartx)'s partition maps, such as
+    C(/dev/mapper/WWID-part1)) the last partition is grown in the map's table (C(sfdisk -N) on
+    C(/dev/mapper/WWID)), then C(kpartx -u) reloads the partition maps with it, and the file system
+    grows on the partition's map, online. A last partition that kpartx does not map is refused
+    before anything changes.
   - Without O(extra_portal_addresses), a disk that is a path of a multipath map is refused
     before anything changes, since rescanning one path would leave the map, the disk in use, at its
     old size.
@@ -66,7 +68,7 @@ options:
     default: false
 requirements:
   - open-iscsi (iscsiadm)
-  - with O(grow_filesystem), sfdisk (fdisk) and partx (util-linux) for partitions, resize2fs and
+  - with O(grow_filesystem), sfdisk (fdisk) and partx (util-linux) for partitions (kpartx for a multipath map's), resize2fs and
     dumpe2fs (e2fsprogs) for ext2/3/4, xfs_growfs and xfs_info (xfsprogs) for xfs
 notes:
   - A target has to export the grown size for the rescan to show it. LIO's block backstores read
@@ -206,15 +208,25 @@ def find_map(module, adm, view, result):
         module.fail_json(msg="no dm-multipath map holds the path disks %s of %s: is the volume attached with multipath "
                          "(multipathd running with find_multipaths)?; nothing was changed"
                          % (", ".join(path["device"] for path in paths), params["target_iqn"]), **result)
-    if params["grow_filesystem"]:
-        # kpartx's partitions of a map are device-mapper devices of their own (dm uuid
-        # partN-mpath-WWID) that hold the map; their table is not the map's sysfs partitions.
-        parts = [holder for holder in view.holders(found["dm"]) if (view.dm_info(holder) or ("", ""))[1].startswith("part")]
-        if parts:
-            module.fail_json(msg="the multipath map %s is partitioned (%s): grow_filesystem grows a file system on the "
-                             "whole map only; grow the map without grow_filesystem, then the partition yourself; "
-                             "nothing was changed" % (found["name"], ", ".join(parts)), **result)
-    return dict(name=found["name"], wwid=found["wwid"], dm=found["dm"], paths=paths)
+    partitions = map_partitions(module, view, found, result) if params["grow_filesystem"] else {}
+    return dict(name=found["name"], wwid=found["wwid"], dm=found["dm"], paths=paths, partitions=partitions)
+
+
+def map_partitions(module, view, found, result):
+    """{number: {dm, delimiter}} of kpartx's partition maps of the multipath map `found`: each is a
+    device-mapper device of its own (dm uuid partN-mpath-WWID, named map name + delimiter + N)
+    that holds the map, since the map has no partitions of its own in sysfs."""
+    partitions = {}
+    for holder in view.holders(found["dm"]):
+        name, uuid = view.dm_info(holder) or ("", "")
+        number = uuid[len("part"):].split("-", 1)[0] if uuid.startswith("part") else ""
+        if not number.isdigit():
+            continue
+        if not (name.startswith(found["name"]) and name.endswith(number)):
+            module.fail_json(msg="the partition map %s (%s) of the multipath map %s is not named after it: kpartx -u could "
+                             "not keep its name; nothing was changed" % (name, holder, found["name"]), **result)
+        partitions[int(number)] = dict(dm=holder, delimiter=name[len(found["name"]):len(name) - len(number)])
+    return partitions
 
 
 def main():
@@ -320,7 +332,7 @@ def grow(module, adm, view, session_id, plan, result):
     grower = disk_growth.Grower(module)
     try:
         if plan.partition and plan.partition["grow"]:
-            grower.grow_partition("/dev/%s" % plan.name, plan.partition)
+            grower.grow_partition("/dev/%s" % plan.name, plan.partition, multipath=plan.multipath)
             done.append("grow partition")
         if plan.filesystem and plan.filesystem["grow"]:
             grower.grow_filesystem(plan.filesystem)

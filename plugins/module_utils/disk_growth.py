@@ -19,7 +19,7 @@ import json
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError, CommandRunner
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import parse_fields
 
 # A partition grows when at least this many bytes follow it: sfdisk ends a grown partition on
@@ -35,6 +35,11 @@ EXT_TAIL_EXTRA_BLOCKS = 50
 
 EXT_FILE_SYSTEMS = lvm.EXT_FILE_SYSTEMS
 GROWABLE = EXT_FILE_SYSTEMS + ("xfs",)
+
+
+# kpartx -u on a multipath map: attempts, each after udev's queue emptied (Grower.reload_partition_maps).
+KPARTX_ATTEMPTS = 3
+UDEV_SETTLE_SECONDS = 30
 
 
 class LayoutError(Exception):
@@ -59,6 +64,10 @@ def sfdisk_runner(module):
 
 def partx_runner(module):
     return CommandRunner(module, "partx", dict(update=fmt.fixed("--update"), number=fmt.opt_val("--nr"), device=fmt.positional()))
+
+
+def udevadm_settle_runner(module):
+    return CommandRunner(module, "udevadm", dict(settle=fmt.fixed("settle"), timeout=fmt.opt_eq_val("--timeout")))
 
 
 def kpartx_runner(module):
@@ -245,11 +254,24 @@ class Grower:
         # ", +": keep the start, take every sector up to the end of the disk.
         sfdisk.run("no_reread number device", data=", +\n", no_reread=True, number=partition["number"], device=disk)
         if multipath:
-            mapped = multipath["partitions"][partition["number"]]
-            kpartx_runner(self.module).run("update delimiter device", update=True, delimiter=mapped["delimiter"],
-                                           device="/dev/mapper/%s" % multipath["name"])
+            self.reload_partition_maps(multipath, multipath["partitions"][partition["number"]]["delimiter"])
         else:
             partx_runner(self.module).run("update number device", update=True, number=partition["number"], device=disk)
+
+    def reload_partition_maps(self, multipath, delimiter):
+        """kpartx -u on the map, once udev is done with it. multipathd's resize and sfdisk's write
+        each make udev run kpartx on the map too (its rules), and two kpartx at once fail each
+        other's reload ("resume failed"): wait for udev's queue to empty, and try again after a
+        failure, since an event can reach the queue only after the wait began."""
+        settle, kpartx = udevadm_settle_runner(self.module), kpartx_runner(self.module)
+        for attempt in range(1, KPARTX_ATTEMPTS + 1):
+            settle.run("settle timeout", settle=True, timeout=UDEV_SETTLE_SECONDS)
+            try:
+                kpartx.run("update delimiter device", update=True, delimiter=delimiter, device="/dev/mapper/%s" % multipath["name"])
+                return
+            except CommandError:
+                if attempt == KPARTX_ATTEMPTS:
+                    raise
 
     def grow_filesystem(self, filesystem):
         if filesystem["type"] == "xfs":

@@ -37,7 +37,9 @@ description:
     the paths.
   - With O(grow_filesystem), on a partitioned multipath map (C(kpartx)'s partition maps, such as
     C(/dev/mapper/WWID-part1)) the last partition is grown in the map's table (C(sfdisk -N) on
-    C(/dev/mapper/WWID)), then C(kpartx -u) reloads the partition maps with it, and the file system
+    C(/dev/mapper/WWID)), then C(kpartx -u) reloads the partition maps with it (after
+    C(udevadm settle), since udev's rules run kpartx on the map as well, and again should the
+    two collide), and the file system
     grows on the partition's map, online. A last partition that kpartx does not map is refused
     before anything changes.
   - Without O(extra_portal_addresses), a disk that is a path of a multipath map is refused
@@ -68,7 +70,7 @@ options:
     default: false
 requirements:
   - open-iscsi (iscsiadm)
-  - with O(grow_filesystem), sfdisk (fdisk) and partx (util-linux) for partitions (kpartx for a multipath map's), resize2fs and
+  - with O(grow_filesystem), sfdisk (fdisk) and partx (util-linux) for partitions (kpartx and udevadm for a multipath map's), resize2fs and
     dumpe2fs (e2fsprogs) for ext2/3/4, xfs_growfs and xfs_info (xfsprogs) for xfs
 notes:
   - A target has to export the grown size for the rescan to show it. LIO's block backstores read

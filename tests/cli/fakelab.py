@@ -28,7 +28,8 @@ import textwrap
 # The real checkout: the pieces the fake uses as they are.
 REAL_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REAL_FILES = ("plugins/module_utils/volume_reference.py", "plugins/module_utils/validation.py",
-              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml", "playbooks/volume_restore.yml")
+              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml", "playbooks/volume_restore.yml",
+              "playbooks/volume_clone.yml", "playbooks/tasks/volume_clone_progress.yml")
 
 STATE_ENV = "NOVAVOL_FAKE_STATE"
 

@@ -586,7 +586,8 @@ def _create(parser):
     parser.add_argument("--snapshot-id", "--snapshot_id", dest="snapshot_id", metavar="SNAPSHOT",
                         help="make the volume from this snapshot (id or LV name from snapshot-list)")
     parser.add_argument("--source-volid", "--source_volid", dest="source_volid", metavar="VOLUME",
-                        help="make the volume a clone of this volume (id or LV name), attached or not")
+                        help="make the volume a clone of this volume (id or LV name), attached or not; a copy "
+                             "(any clone but a thin one of a thin source) shows its progress on stderr")
     parser.add_argument("size", metavar="SIZE_GB", type=_positive_size, nargs="?",
                         help="size in GB (a clone takes its source's size without it)")
 

@@ -405,8 +405,8 @@ def test_volume_create_from_a_snapshot_by_id(cli):
     # A clone is playbooks/volume_clone.yml, which makes a clone that copies nothing in one call.
     run = cli(["volume-create", "--snapshot-id", "1"], [("playbook", "volume_clone.yml", "create_from_snapshot")])
     assert run.code == 0, run.stderr
-    assert run.calls == [("playbook", "volume_clone.yml", dict(name_template="volume-%08x",
-                                                              source_snapshot="snap-00000001"))]
+    assert run.calls == [("playbook", "volume_clone.yml",
+                          dict(name_template="volume-%08x", source_snapshot="snap-00000001"))]
     assert "| id            | 3" in run.stdout and "| size          | 1 " in run.stdout
     assert not [line for line in run.stderr.splitlines() if line.split()[:1] in (["copying"], ["copied"])]
 

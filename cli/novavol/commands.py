@@ -188,7 +188,8 @@ def pool_list(ctx):
 def volume_create(ctx):
     # One module call: the volume module picks the next id under the volume group's lock of new
     # names and returns the new volume as volume_info lists it, so creations at once get
-    # volumes of their own.
+    # volumes of their own. A clone runs playbooks/volume_clone.yml instead, which makes the
+    # same call, async when it copies data so that the copy's progress shows meanwhile.
     args = dict(vg_args(ctx), name_template=vol.NAME_TEMPLATE, state="present")
     if ctx.args.size is not None:
         args["size"] = ctx.args.size
@@ -198,13 +199,21 @@ def volume_create(ctx):
         args["source_volume"] = vol.lv_name(ctx.args.source_volid, vol.NAME_TEMPLATE)
     if ctx.args.display_name is not None:
         args["display_name"] = ctx.args.display_name
-    if ctx.args.volume_type is not None:
-        # the inventory's volume types (as Cinder's) give the new volume its provisioning
-        args.update(volume_type=ctx.args.volume_type, volume_types="{{ novavolume_volume_types | default({}) }}")
     if ctx.args.provisioning is not None:
         args["provisioning"] = ctx.args.provisioning
-    result = check(ctx.runner.module("volume", args, title="volume-create"), "creating a volume")
-    created = result.module_results("volume")
+    if "source_snapshot" in args or "source_volume" in args:
+        # The playbook passes the inventory's volume types itself.
+        if ctx.args.volume_type is not None:
+            args["volume_type"] = ctx.args.volume_type
+        extravars = dict((key, value) for key, value in args.items() if key != "state")
+        result = check(ctx.runner.playbook("volume_clone.yml", extravars, title="volume-create"), "creating a volume")
+    else:
+        if ctx.args.volume_type is not None:
+            # the inventory's volume types (as Cinder's) give the new volume its provisioning
+            args.update(volume_type=ctx.args.volume_type, volume_types="{{ novavolume_volume_types | default({}) }}")
+        result = check(ctx.runner.module("volume", args, title="volume-create"), "creating a volume")
+    # An async clone's result comes from async_status; the task that started it has no record.
+    created = [r for r in result.module_results("volume") + result.module_results("async_status") if r.res.get("record")]
     record = created[0].res.get("record") if created else None
     if not record:
         raise OperationFailed("the volume was created but not read back: run `novavol volume-list`",
@@ -577,7 +586,8 @@ def _create(parser):
     parser.add_argument("--snapshot-id", "--snapshot_id", dest="snapshot_id", metavar="SNAPSHOT",
                         help="make the volume from this snapshot (id or LV name from snapshot-list)")
     parser.add_argument("--source-volid", "--source_volid", dest="source_volid", metavar="VOLUME",
-                        help="make the volume a clone of this volume (id or LV name), attached or not")
+                        help="make the volume a clone of this volume (id or LV name), attached or not; a copy "
+                             "(any clone but a thin one of a thin source) shows its progress on stderr")
     parser.add_argument("size", metavar="SIZE_GB", type=_positive_size, nargs="?",
                         help="size in GB (a clone takes its source's size without it)")
 

@@ -40,6 +40,28 @@ class HostResult:
         return failure_message(self.res)
 
 
+def copy_progress(res):
+    """How far a copy is, from a task's result: the poll of playbooks/volume_clone.yml prints the
+    progress file's JSON line, and the volume module returns a copied clone's figures as
+    volume.copy. A dict with copied, total (bytes) and seconds; None when the result has none."""
+    volume = res.get("volume")
+    if isinstance(volume, dict) and _is_copy_figures(volume.get("copy")):
+        return volume["copy"]
+    for line in res.get("stdout_lines") or []:
+        if line.strip().startswith("{"):
+            try:
+                figures = json.loads(line)
+            except ValueError:
+                continue
+            if _is_copy_figures(figures):
+                return figures
+    return None
+
+
+def _is_copy_figures(value):
+    return isinstance(value, dict) and all(isinstance(value.get(key), (int, float)) for key in ("copied", "total", "seconds"))
+
+
 def failure_message(res):
     if res.get("msg"):
         msg = str(res["msg"]).strip()

@@ -113,6 +113,10 @@ def dd_runner(module):
             source=lambda value: ["if=%s" % value],
             target=lambda value: ["of=%s" % value],
             blocks=fmt.fixed("bs=4M", "iflag=direct", "oflag=direct", "status=none"),
+            # One piece of a copy in chunks, counted in 4 MiB blocks (block_copy.py).
+            skip=fmt.opt_eq_val("skip"),
+            seek=fmt.opt_eq_val("seek"),
+            count=fmt.opt_eq_val("count"),
             sparse=fmt.flag("conv=sparse,fsync", "conv=fsync"),
         ),
     )

@@ -176,6 +176,18 @@ options:
         afterwards, also when the copy fails. A clone that failed is removed again.
       - The source's locks are held meanwhile, so it cannot be deleted, resized or attached.
     type: str
+  progress_file:
+    description:
+      - For a clone whose data is copied, write the copy's progress to this file (an absolute path
+        on the managed host; its folder is made when missing) while it runs, for a caller that runs
+        the module async to read (playbooks/volume_clone.yml and C(novavol volume-create) do).
+      - The file holds one line of JSON with the bytes copied so far (C(copied)), the bytes in all
+        (C(total)) and the seconds since the copy started (C(seconds)); it is replaced as a whole
+        after each 256 MiB the copy runs in (one C(dd) each), and removed when the copy ends, also
+        when it fails.
+      - Without it the copy is one C(dd) run. Nothing is written in check mode, or for a clone
+        that copies nothing (a thin clone of a thin source).
+    type: str
   create_only:
     description:
       - Only create. A volume with O(state=present) that exists already fails the run before
@@ -344,6 +356,13 @@ volumes:
       description: For a clone, what it was made from (V(snapshot NAME) or V(volume NAME)), from its tags.
       type: str
       sample: snapshot snap-00000001
+    copy:
+      description:
+        - For a clone whose data this run copied, the copy's figures as O(progress_file) holds
+          them (bytes copied, bytes in all, seconds it took).
+      returned: when this run copied a clone's data
+      type: dict
+      sample: {copied: 1073741824, total: 1073741824, seconds: 4.2}
 volume:
   description: With O(name), the single entry of RV(volumes).
   returned: when O(name) is given
@@ -367,7 +386,7 @@ import datetime
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.argument_specs import argument_spec
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, validation, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import block_copy, locks, lvm, validation, volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets import load_backend
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import BackendError
@@ -436,6 +455,8 @@ def desired_volumes(params):
         wanted.append(item)
     try:
         validation.vg_name(params["vg"])
+        if params["progress_file"] is not None:
+            validation.absolute_path(params["progress_file"], "progress_file")
         validation.iqn(lvm.target_iqn(params["target_prefix"], "x"), "target_prefix")
         validation.thin_pool_limits(params["max_over_subscription_ratio"], params["pool_full_threshold"])
     except ValidationError as error:
@@ -582,7 +603,8 @@ class Plan:
         if source["is_thin"] or (kind == "volume" and in_use):
             temp = dict(name=entry["name"] + CLONE_SNAPSHOT_SUFFIX, size=None if source["is_thin"] else data_size)
         pool = item["thin_pool"] if provisioning == "thin" else None
-        entry["steps"].append(("create", size, tags, pool, dict(method="copy", source=source["name"], temp=temp)))
+        entry["steps"].append(("create", size, tags, pool, dict(method="copy", source=source["name"], temp=temp,
+                                                                bytes=data_size)))
         return True
 
     def prune(self, listed):
@@ -735,10 +757,11 @@ def expected_after(entry, vg_name):
 class Executor:
     """Runs the steps, one runner per command family."""
 
-    def __init__(self, module, vg_name, backend):
+    def __init__(self, module, vg_name, backend, progress_file=None):
         self.module = module
         self.vg_name = vg_name
         self.backend = backend
+        self.progress_file = progress_file
         self.lvcreate = lvm.lvcreate_runner(module)
         self.lvextend = lvm.lvresize_runner(module, "lvextend")
         self.lvreduce = lvm.lvresize_runner(module, "lvreduce")
@@ -777,9 +800,10 @@ class Executor:
             # A thin volume reads as zeros where nothing was written (the pool zeroes what it hands
             # out), so zero blocks need not be written, and take no pool space; a new thick LV holds
             # whatever its extents held before, so every block is written.
-            self.dd.run("source target blocks sparse", source="/dev/%s" % self.lv(temp["name"] if temp else clone["source"]),
-                        target="/dev/%s" % self.lv(entry["name"]), blocks=True, sparse=pool is not None)
-        except CommandError:
+            entry["copied"] = block_copy.copy(
+                self.dd, "/dev/%s" % self.lv(temp["name"] if temp else clone["source"]), "/dev/%s" % self.lv(entry["name"]),
+                clone["bytes"], sparse=pool is not None, progress_file=self.progress_file)
+        except (CommandError, OSError):
             self.lvremove.run("yes lv", check=False, yes=True, lv=self.lv(entry["name"]))
             raise
         finally:
@@ -823,6 +847,8 @@ def entry_result(entry, vg_name):
     state_after = describe(entry["name"], expected_after(entry, vg_name), vg_name)
     result = dict(name=entry["name"], state="present" if state_after else "absent", actions=[step[0] for step in entry["steps"]])
     result.update(state_after or dict(size=None, size_bytes=None, path=None))
+    if entry.get("copied"):
+        result["copy"] = entry["copied"]
     old = describe(entry["name"], entry["lv"], vg_name)
     diff_keys = ("size", "display_name", "volume_type", "provisioning")
     before = dict((key, old[key]) for key in diff_keys) if old else "absent"
@@ -840,7 +866,8 @@ def apply_plan(module, plan, executor):
     for entry in ordered:
         try:
             executor.run(entry)
-        except (CommandError, BackendError) as error:
+        except (CommandError, BackendError, OSError) as error:
+            # OSError: the copy's progress file could not be written.
             details = error.fail_json_kwargs() if isinstance(error, CommandError) else dict(msg=str(error))
             details["msg"] = "volume %s: %s (done before it: %s)" % (
                 entry["name"], details["msg"], ", ".join(done) or "nothing")
@@ -874,6 +901,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             source_snapshot=dict(type="str"),
             source_volume=dict(type="str"),
+            progress_file=dict(type="str"),
             volumes=dict(type="list", elements="dict", options=volume_spec),
             prune=dict(type="bool", default=False),
             create_only=dict(type="bool", default=False),
@@ -1006,7 +1034,7 @@ def converge(module, params, wanted):
 
     changed = any(entry["steps"] for entry in plan.entries)
     if not module.check_mode:
-        apply_plan(module, plan, Executor(module, vg_name, backend))
+        apply_plan(module, plan, Executor(module, vg_name, backend, params["progress_file"]))
     results, before, after = [], {}, {}
     for entry in plan.entries:
         result, old, new = entry_result(entry, vg_name)

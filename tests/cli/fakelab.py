@@ -8,7 +8,9 @@ display_name, size, volume_type, vg, state, force, create_only; with name_templa
 volume's record) and `volume_info` (volumes with name, status,
 display_name, size, volume_type, attached_to, mountpoint; `reference` resolved, and nova's
 refusals checked, by the real module_utils/volume_reference.py; the snapshots), `volume` with
-source_snapshot or source_volume (a clone of its source's size), and `volume_snapshot` (name or
+source_snapshot or source_volume (a clone of its source's size, under the real
+playbooks/volume_clone.yml, whose raw read of the source finds no lvs here, so that it makes the
+clone in one call), and `volume_snapshot` (name or
 name_template, volume, display_name, state present, absent or reverted; a revert of a volume in
 use refused), `volume_backup_info` (volume, destination, repository, password_file; the backups
 of a volume of the state) and `volume_restore` (VOLUME resolved and refused as the real module
@@ -28,7 +30,8 @@ import textwrap
 # The real checkout: the pieces the fake uses as they are.
 REAL_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REAL_FILES = ("plugins/module_utils/volume_reference.py", "plugins/module_utils/validation.py",
-              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml", "playbooks/volume_restore.yml")
+              "playbooks/tasks/volume_reference.yml", "playbooks/service_list.yml", "playbooks/volume_restore.yml",
+              "playbooks/volume_clone.yml", "playbooks/tasks/volume_clone_progress.yml")
 
 STATE_ENV = "NOVAVOL_FAKE_STATE"
 

@@ -90,10 +90,11 @@ def main():
         # Snapshots and clones of the restored volume-00000002.
         save("snapshot_create", runner.playbook("snapshot_create.yml", dict(volume_reference="2", display_name="before")))
         save("snapshot_list", runner.module("volume_info", {}))
-        save("create_from_snapshot", runner.module("volume", dict(name_template="volume-%08x", state="present",
-                                                                  source_snapshot="snap-00000001")))
-        save("create_from_volume", runner.module("volume", dict(name_template="volume-%08x", state="present",
-                                                                source_volume="volume-00000002")))
+        # The real volume_clone.yml: the fake host has no lvs, so it makes the clone in one call.
+        save("create_from_snapshot", runner.playbook("volume_clone.yml", dict(name_template="volume-%08x",
+                                                                              source_snapshot="snap-00000001")))
+        save("create_from_volume", runner.playbook("volume_clone.yml", dict(name_template="volume-%08x",
+                                                                            source_volume="volume-00000002")))
         runner.playbook("volume_attach.yml", dict(volume_reference="2", instance="compute1", mountpoint="/dev/vdb"))
         save("snapshot_revert_in_use", runner.module("volume_snapshot", dict(name="snap-00000001", state="reverted")))
         runner.playbook("volume_detach.yml", dict(volume_reference="2", instance="compute1", force=False))

@@ -402,18 +402,60 @@ def test_snapshot_list_json(cli):
 
 
 def test_volume_create_from_a_snapshot_by_id(cli):
-    run = cli(["volume-create", "--snapshot-id", "1"], [("module", "volume", "create_from_snapshot")])
+    # A clone is playbooks/volume_clone.yml, which makes a clone that copies nothing in one call.
+    run = cli(["volume-create", "--snapshot-id", "1"], [("playbook", "volume_clone.yml", "create_from_snapshot")])
     assert run.code == 0, run.stderr
-    assert run.calls == [("module", "volume", dict(name_template="volume-%08x", state="present",
-                                                   source_snapshot="snap-00000001", _hosts="controller[0]"))]
+    assert run.calls == [("playbook", "volume_clone.yml",
+                          dict(name_template="volume-%08x", source_snapshot="snap-00000001"))]
     assert "| id            | 3" in run.stdout and "| size          | 1 " in run.stdout
+    assert not [line for line in run.stderr.splitlines() if line.split()[:1] in (["copying"], ["copied"])]
 
 
 def test_volume_create_from_a_volume_by_lv_name(cli):
-    run = cli(["volume-create", "--source-volid", "volume-00000002", "--json"], [("module", "volume", "create_from_volume")])
+    run = cli(["volume-create", "--source-volid", "volume-00000002", "--json"],
+              [("playbook", "volume_clone.yml", "create_from_volume")])
     assert run.code == 0, run.stderr
     assert run.calls[0][2]["source_volume"] == "volume-00000002" and "size" not in run.calls[0][2]
     assert run.json()["name"] == "volume-00000004"
+
+
+def test_volume_create_clone_passes_type_and_provisioning_to_the_playbook(cli):
+    run = cli(["volume-create", "--source-volid", "2", "--volume-type", "fast", "--provisioning", "thick",
+               "--display-name", "copy"], [("playbook", "volume_clone.yml", "create_from_volume")])
+    assert run.code == 0, run.stderr
+    # The playbook reads the inventory's volume types itself.
+    assert run.calls[0][2] == dict(name_template="volume-%08x", source_volume="volume-00000002", volume_type="fast",
+                                   provisioning="thick", display_name="copy")
+
+
+# A thick 1 GiB volume copied on the lab through the real volume_clone.yml (async, polled), as
+# `novavol volume-create --source-volid 1 --display-name copy1` ran it
+# (tests/cli/fixtures/lab_create_thick_clone.json).
+THICK_CLONE = ("playbook", "volume_clone.yml", "lab_create_thick_clone")
+
+
+def test_volume_create_thick_clone_shows_the_copy_progress_on_stderr(cli):
+    run = cli(["volume-create", "--source-volid", "1", "--display-name", "copy1"], [THICK_CLONE])
+    assert run.code == 0, run.stderr
+    copying = [line.split(None, 2) for line in run.stderr.splitlines() if line.split()[:1] in (["copying"], ["copied"])]
+    # Each tenth of the way reached by a poll, once; then the module's own figures.
+    assert copying == [
+        ["copying", "controller1", "0% (0 B of 1.0 GiB)"],
+        ["copying", "controller1", "25% (256.0 MiB of 1.0 GiB), 160.0 MiB/s"],
+        ["copying", "controller1", "50% (512.0 MiB of 1.0 GiB), 138.4 MiB/s"],
+        ["copying", "controller1", "75% (768.0 MiB of 1.0 GiB), 123.9 MiB/s"],
+        ["copied", "controller1", "100% (1.0 GiB of 1.0 GiB) in 8.7 s, 117.7 MiB/s"],
+    ]
+    # stdout holds only the new volume's table.
+    assert "copy" not in run.stdout.replace("copy1", "")
+    assert "| name               | volume-00000027" in run.stdout and "| display_name       | copy1" in run.stdout
+
+
+def test_volume_create_thick_clone_json_and_quiet_show_no_progress(cli):
+    run = cli(["volume-create", "--source-volid", "1", "--json", "-q"], [THICK_CLONE])
+    assert run.code == 0, run.stderr
+    assert run.stderr == ""
+    assert run.json()["name"] == "volume-00000027" and run.json()["provisioning"] == "thick"
 
 
 def test_volume_create_needs_a_size_or_one_source(cli, capsys):

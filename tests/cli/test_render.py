@@ -4,7 +4,8 @@ import io
 import json
 
 from novavol import volumes as vol
-from novavol.progress import Progress, choose_mode
+from novavol.events import copy_progress
+from novavol.progress import Progress, choose_mode, copy_text
 from novavol.render import property_table, volume_table
 
 from .conftest import load_run
@@ -114,6 +115,36 @@ def test_spinner_on_a_terminal_is_cleared_before_result_lines():
     assert "\r\033[K  ok          controller1    Attach my volume to compute1\n" in stream.getvalue()
     assert "\n  changed     controller1    Tell the export's outcome\n" in stream.getvalue()
     assert stream.getvalue().endswith("\n")
+
+
+def test_spinner_shows_the_copy_progress_of_the_poll_in_flight():
+    stream = Terminal()
+    progress = Progress(stream, "spinner")
+    events = load_run("lab_create_thick_clone").events
+    retries = [index for index, event in enumerate(events) if event.get("event") == "runner_retry"]
+    # up to the poll that found half of the copy done
+    half = next(index for index in retries if '"copied": 536870912' in events[index]["event_data"]["res"]["stdout"])
+    for event in events[:half + 1]:
+        progress.on_event(event)
+    progress.tick()
+    assert stream.getvalue().endswith("Copy progress: 50% (512.0 MiB of 1.0 GiB), 138.4 MiB/s")
+    # on a terminal the polls stay in the spinner's line; the end is a line of its own
+    assert "copying" not in stream.getvalue().replace("Start copying", "")
+    for event in events[half + 1:]:
+        progress.on_event(event)
+    progress.finish()
+    assert "\n  copied      controller1    100% (1.0 GiB of 1.0 GiB) in 8.7 s, 117.7 MiB/s\n" in stream.getvalue()
+
+
+def test_copy_figures_come_from_a_poll_or_from_the_volume_result():
+    poll = dict(stdout_lines=['{"copied": 5, "seconds": 1.0, "total": 10}', "", "copying"])
+    assert copy_progress(poll) == dict(copied=5, seconds=1.0, total=10)
+    assert copy_progress(dict(stdout_lines=["", "copying"])) is None
+    assert copy_progress(dict(stdout_lines=["{not json", "done"])) is None
+    assert copy_progress(dict(volume=dict(copy=dict(copied=10, total=10, seconds=2.0)))) == dict(
+        copied=10, total=10, seconds=2.0)
+    assert copy_progress(dict(volume=dict(name="volume-00000001"))) is None
+    assert copy_text(dict(copied=0, total=1024 ** 3, seconds=0)) == "0% (0 B of 1.0 GiB)"
 
 
 def test_verbose_streams_ansibles_own_output():

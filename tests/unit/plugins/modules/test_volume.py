@@ -1,10 +1,12 @@
 """The volume module against recorded LVM output (test_volume.yaml) and a faked target backend."""
 
+import json
 import pathlib
 from unittest import mock
 
 import pytest
 
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import block_copy
 from ansible_collections.novavolume.lvm_iscsi.plugins.modules import volume
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.fake_target_backend import FakeTargetBackend
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import assert_subset, check_case, load_cases
@@ -19,9 +21,28 @@ def split_list_expectations(case):
     return case, volumes
 
 
+def with_progress_file(case, tmp_path):
+    """A case's progress_file PROGRESS is a file in a folder of tmp_path that does not exist yet
+    (the module makes it); returns the case and that path."""
+    path = tmp_path / "novavolume" / "copy.progress"
+    if (case.get("input") or {}).get("progress_file") == "PROGRESS":
+        case = dict(case, input=dict(case["input"], progress_file=str(path)))
+    return case, path
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_volume(case):
+def test_volume(case, tmp_path):
     case, expected_volumes = split_list_expectations(case)
+    case, progress_path = with_progress_file(case, tmp_path)
+    absent_in_volume = case["output"].pop("absent_in_volume", [])
+    written = []
+    real_write_progress = block_copy.write_progress
+
+    def write_progress(path, state):
+        assert path == str(progress_path)
+        real_write_progress(path, state)
+        # What a reader of the file sees at this moment: one whole line of JSON.
+        written.append(json.loads(progress_path.read_text()))
     backend = FakeTargetBackend(case["exports"]) if "exports" in case else None
 
     def load_backend(_module, kind):
@@ -31,8 +52,16 @@ def test_volume(case):
 
     with mock.patch.object(volume, "load_backend", load_backend), mock.patch.object(
         volume, "utc_now", return_value="2026-11-24T20:40:00Z"
-    ):
+    ), mock.patch.object(block_copy, "write_progress", write_progress):
         result = check_case(volume, case)
+    if "progress_copied" in case:
+        assert [state["copied"] for state in written] == case["progress_copied"]
+        assert all(state["total"] == 1073741824 for state in written)
+        # Gone at the end, also after a failure, and no temporary file beside it either.
+        assert not progress_path.exists()
+        assert not progress_path.parent.exists() or not list(progress_path.parent.iterdir())
+    present = [key for key in absent_in_volume if key in result.get("volume", {})]
+    assert not present, "the volume's entry holds %r, which this case expects absent" % present
     if expected_volumes is not None:
         assert len(result["volumes"]) == len(expected_volumes), result["volumes"]
         for position, (expected, actual) in enumerate(zip(expected_volumes, result["volumes"])):

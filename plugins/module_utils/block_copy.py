@@ -15,10 +15,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
 import json
 import os
 import time
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import remove_quietly
 
 BLOCK_BYTES = 4 * 1024 * 1024  # dd's bs=4M (lvm.dd_runner)
 # 256 MiB: a chunk takes about a second or two at the speed of a disk, as often as a poller reads.
@@ -63,11 +64,3 @@ def write_progress(path, state):
     with open(temp, "w") as handle:
         handle.write(json.dumps(state, sort_keys=True) + "\n")
     os.rename(temp, path)
-
-
-def remove_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError as error:
-        if error.errno != errno.ENOENT:
-            raise

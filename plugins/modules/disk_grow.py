@@ -39,9 +39,8 @@ description:
     C(/dev/mapper/WWID-part1)) the last partition is grown in the map's table (C(sfdisk -N) on
     C(/dev/mapper/WWID)), then C(kpartx -u) reloads the partition maps with it (after
     C(udevadm settle), since udev's rules run kpartx on the map as well, and again should the
-    two collide), and the file system
-    grows on the partition's map, online. A last partition that kpartx does not map is refused
-    before anything changes.
+    two collide), and the file system grows on the partition's map, online. A last partition
+    that kpartx does not map is refused before anything changes.
   - Without O(extra_portal_addresses), a disk that is a path of a multipath map is refused
     before anything changes, since rescanning one path would leave the map, the disk in use, at its
     old size.

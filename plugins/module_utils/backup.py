@@ -22,6 +22,7 @@ import time
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import files
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_report
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_retention
@@ -254,19 +255,19 @@ class VolumeBackup:
         leftovers = []
         if self.temp:
             try:
-                backup_common.remove_quietly(self.temp)
+                files.remove_quietly(self.temp)
             except OSError as error:
                 leftovers.append("temp file %s: %s" % (self.temp, error))
         if discard:
             for path in self.files:
                 try:
-                    backup_common.remove_quietly(path)
+                    files.remove_quietly(path)
                 except OSError as error:
                     leftovers.append("%s: %s" % (path, error))
             self.entry["archive"] = None
         if self.layout_file:
             try:
-                backup_common.remove_quietly(self.layout_file)
+                files.remove_quietly(self.layout_file)
             except OSError as error:
                 leftovers.append("%s: %s" % (self.layout_file, error))
         leftovers.extend(self.mounts.release())

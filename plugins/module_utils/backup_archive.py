@@ -29,6 +29,7 @@ import tempfile
 import time
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import files
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
@@ -130,7 +131,7 @@ def stream_archive(producer_argv, compressor, temp_path, algorithm, watch=None, 
                     if not chunk:
                         break
                     hasher.update(chunk)
-                    backup_common.write_all(fd, chunk)
+                    files.write_all(fd, chunk)
                     size += len(chunk)
                 if watch and time.monotonic() >= next_watch:
                     watch()
@@ -161,7 +162,7 @@ def stream_archive(producer_argv, compressor, temp_path, algorithm, watch=None, 
         producer_err.close()
         compressor_err.close()
         if not complete:
-            backup_common.remove_quietly(temp_path)
+            files.remove_quietly(temp_path)
 
 
 def hash_file(path, algorithm):

@@ -2,8 +2,8 @@
 # Copyright (c) 2026, novavolume maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What backup and restore share beyond block devices: their error, stopping cleanly on a
-signal, times and sizes as the report and manifests write them, and writing files so that a
-reader sees all or nothing."""
+signal, times and sizes as the report and manifests write them, and writing the backup's files (through
+files.replace_file) with a failure said as a backup's."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,8 +12,9 @@ __metaclass__ = type
 import contextlib
 import datetime
 import errno
-import os
 import signal
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import files
 
 
 class BackupError(Exception):
@@ -68,34 +69,11 @@ def human_size(size):
     return "%.1f TiB" % size  # not reached; keeps linters quiet about a missing return
 
 
-def write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def remove_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError as error:
-        if error.errno != errno.ENOENT:
-            raise
-
-
 def write_file_atomic(path, text):
-    """Write under a temp name in the same folder, fsync, rename: readers see all or nothing."""
-    temp = "%s/.%s.partial" % (os.path.dirname(path), os.path.basename(path))
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """files.replace_file for the backup's own files, its failures as BackupError."""
     try:
-        try:
-            write_all(fd, text.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(temp, path)
+        files.replace_file(path, text)
     except OSError as error:
-        remove_quietly(temp)
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise BackupError("the destination is full: writing %s failed" % path)
         raise BackupError("writing %s failed: %s" % (path, error))

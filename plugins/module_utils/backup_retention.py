@@ -13,6 +13,7 @@ import os
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import files
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
 
 
@@ -66,6 +67,6 @@ def apply_retention(destination, volumes, now, retention_days, keep_min, check_m
         for item in gone:
             if not check_mode:
                 for path in item["files"]:
-                    backup_common.remove_quietly(path)
+                    files.remove_quietly(path)
             removed.append(dict(volume=volume, backup=item["stem"], files=item["files"], good=item["good"]))
     return removed

@@ -19,7 +19,7 @@ import json
 import os
 import time
 
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import remove_quietly
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.files import partial_path, remove_quietly, replace_file
 
 BLOCK_BYTES = 4 * 1024 * 1024  # dd's bs=4M (lvm.dd_runner)
 # 256 MiB: a chunk takes about a second or two at the speed of a disk, as often as a poller reads.
@@ -54,13 +54,6 @@ def figures(copied, total, seconds):
     return dict(copied=copied, total=total, seconds=round(seconds, 1))
 
 
-def partial_path(path):
-    return "%s/.%s.partial" % (os.path.dirname(path), os.path.basename(path))
-
-
 def write_progress(path, state):
-    """Write under a temporary name beside it, then rename: a reader never sees half a line."""
-    temp = partial_path(path)
-    with open(temp, "w") as handle:
-        handle.write(json.dumps(state, sort_keys=True) + "\n")
-    os.rename(temp, path)
+    """One whole state for a reader: a poll every second needs no fsync, only the rename."""
+    replace_file(path, json.dumps(state, sort_keys=True) + "\n", durable=False)

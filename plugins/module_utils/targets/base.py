@@ -45,7 +45,8 @@ __metaclass__ = type
 import os
 import secrets
 import string
-import tempfile
+
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import files
 
 SECRET_MASK = "********"
 
@@ -99,18 +100,7 @@ class LocalFiles:
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o755)
-        handle, temp = tempfile.mkstemp(dir=directory, prefix=".nv-")
-        try:
-            os.fchmod(handle, 0o600)
-            os.write(handle, text.encode("utf-8"))
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-        try:
-            os.rename(temp, path)
-        except OSError:
-            os.unlink(temp)
-            raise
+        files.replace_file(path, text)
 
     def remove(self, path):
         if os.path.exists(path):

@@ -189,7 +189,7 @@ def backup_names(volume, started, compression, algorithm):
     stem = "%s_%s" % (volume, started.strftime("%Y%m%dT%H%M%SZ"))
     archive = stem + ARCHIVE_EXTENSIONS[compression]
     return dict(stem=stem, archive=archive, checksum=archive + "." + algorithm, manifest=stem + ".json",
-                temp="." + archive + ".partial")
+                temp=files.partial_path(archive))
 
 
 # The names backup_names() gives a backup's files after its stem (checksum files before the

@@ -30,8 +30,9 @@ def remove_quietly(path):
 
 
 def partial_path(path):
-    """The hidden name in the same folder that a file is written under before its rename."""
-    return "%s/.%s.partial" % (os.path.dirname(path), os.path.basename(path))
+    """The hidden name in the same folder that a file is written under before its rename (a bare
+    file name gives a bare name)."""
+    return os.path.join(os.path.dirname(path), ".%s.partial" % os.path.basename(path))
 
 
 def replace_file(path, text, durable=True):

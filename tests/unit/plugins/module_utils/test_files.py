@@ -43,3 +43,8 @@ def test_the_backup_says_a_full_destination_as_its_own_error(tmp_path):
         with pytest.raises(backup_common.BackupError, match="the destination is full: writing .*report"):
             backup_common.write_file_atomic(str(tmp_path / "report"), "text\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_partial_name_sits_beside_the_file_and_a_bare_name_stays_bare():
+    assert files.partial_path("/run/novavolume/copy-1.json") == "/run/novavolume/.copy-1.json.partial"
+    assert files.partial_path("vol_20261207T000000Z.tar.gz") == ".vol_20261207T000000Z.tar.gz.partial"

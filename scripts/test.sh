@@ -39,7 +39,7 @@ stage() {
 # makes the prepared LIO state when the roles or modules changed (about 110 s), starts beside a
 # job that boots bare hosts (roles), not beside one that would wait for that state.
 # MOLECULE_SCENARIOS=... runs only those (and no demo).
-ALL_JOBS="lifecycle roles roles_tgt backup attach recovery demo concurrency volumes lab"
+ALL_JOBS="lifecycle roles faults backup roles_tgt recovery attach demo concurrency volumes lab"
 ALL_SCENARIOS="${ALL_JOBS/demo /}"
 MOLECULE_LANES="${MOLECULE_LANES:-2}"
 

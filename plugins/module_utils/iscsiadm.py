@@ -405,6 +405,20 @@ def multipath_map(view, names):
     return dict(dm=dm, name=name, wwid=wwid)
 
 
+def partition_maps(view, found):
+    """The partition maps on the multipath map `found` (multipath_map()) as [(dm name, map name)]:
+    its device-mapper holders whose dm uuid is part<N>-mpath-<WWID>, as kpartx (run by udev when
+    the map appears, at a boot too) names them. `multipath -f` removes them with the map, and
+    refuses the map while one of them is open."""
+    pattern = re.compile(r"part[0-9]+-mpath-%s$" % re.escape(found["wwid"]))
+    maps = []
+    for holder in view.holders(found["dm"]):
+        info = view.dm_info(holder)
+        if info and pattern.match(info[1]):
+            maps.append((holder, info[0]))
+    return maps
+
+
 def usage(view, name, ignore=()):
     """What keeps /dev/NAME busy: a list of 'mounted at X (/dev/Y)' and 'held by Z' strings
     (holders in `ignore` left out: a multipath map the same run removes first)."""

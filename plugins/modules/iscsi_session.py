@@ -32,7 +32,9 @@ description:
     RV(kernel_name) and RV(size) are then the map's. When no map appears, or a portal fails, this
     run's logins on every portal are undone.
   - With O(extra_portal_addresses) and V(absent), in os-brick's order, the map and every path disk
-    are checked first (refused while mounted or held unless O(force=true)); then the map is
+    are checked first (refused while mounted or held unless O(force=true)). A partition map on the map
+    (kpartx's C(<map>-part1), which udev makes at a boot) does not count as holding it unless it is
+    mounted or held itself; it goes with the map, as C(multipath -f) removes it. Then the map is
     flushed and removed (C(blockdev --flushbufs), C(multipath -f)), and each path disk is dropped
     from multipathd, flushed and deleted before its portal is logged out and its node record
     deleted.
@@ -530,8 +532,14 @@ def absent_multipath(module, adm, view, result, addresses):
     states = [(address, path_state(module, view, address, sessions, records)) for address in addresses]
     names = [state[3] for _address, state in states if state[3]]
     found = iscsiadm.multipath_map(view, names) if names else None
+    # Partition maps nobody uses (a boot's udev makes them for a partition table on the map) go
+    # with the map, as multipath -f removes them; one mounted or held is refused as the map is.
+    partitions = iscsiadm.partition_maps(view, found) if found else []
+    for dm, name in partitions:
+        refuse_in_use(module, view, dm, label="the partition map %s" % name)
     if found:
-        refuse_in_use(module, view, found["dm"], label="the multipath map %s" % found["name"])
+        refuse_in_use(module, view, found["dm"], label="the multipath map %s" % found["name"],
+                      ignore=[dm for dm, _name in partitions])
     for _address, state in states:
         if state[3]:
             refuse_in_use(module, view, state[3], ignore=(found["dm"],) if found else ())
@@ -564,9 +572,10 @@ def absent_multipath(module, adm, view, result, addresses):
         paths.append((address, one))
     merge_paths(result, paths, params["portal_port"])
     if found:
-        result["actions"].insert(0, "flush and remove multipath map %s" % found["name"])
-        if down:
-            result["actions"].insert(0, "disable queueing of multipath map %s" % found["name"])
+        result["actions"][:0] = (
+            (["disable queueing of multipath map %s" % found["name"]] if down else [])
+            + ["remove partition map %s" % name for _dm, name in partitions]
+            + ["flush and remove multipath map %s" % found["name"]])
         result["changed"] = True
 
 

@@ -5,8 +5,9 @@ import os
 import pytest
 
 BACKEND = os.environ.get("NOVAVOLUME_TARGET_BACKEND", "lio")
-# pathvolume: the multipath attach of portals.yml (this scenario only; never made in roles_tgt).
-VOLUMES = ("myvolume", "negvolume", "pathvolume")
+# myvolume, negvolume: this scenario's (and molecule/roles_tgt's); pathvolume, singlevolume:
+# molecule/faults', which runs these checks too.
+VOLUMES = ("myvolume", "negvolume", "pathvolume", "singlevolume")
 # Volumes the scenario's desired state keeps attached (molecule/roles_tgt runs these checks
 # after site.yml attached volume-00000001 to compute1): their disks are expected, no other.
 KEPT = os.environ.get("NOVAVOLUME_KEPT_ATTACHMENTS", "").split()
@@ -53,7 +54,7 @@ def test_only_this_scenarios_backend_listens(host):
 
 
 def test_no_multipath_map_left(host):
-    """The multipath detach of portals.yml removed its map (with the paths' sessions, checked above)."""
+    """The multipath detach of molecule/faults removed its map (with the paths' sessions, checked above)."""
     if not host.backend.get_hostname().startswith("compute"):
         pytest.skip("compute hosts only")
     with host.sudo():
@@ -62,7 +63,7 @@ def test_no_multipath_map_left(host):
 
 
 def test_multipath_host_fails_paths_over_quickly(host):
-    """A host with the iscsi_initiator role's multipath (compute1 in portals.yml, with 5 s) gives
+    """A host with the iscsi_initiator role's multipath (compute1 in molecule/faults, with 5 s) gives
     new node records a short replacement_timeout; the others keep open-iscsi's."""
     if not host.backend.get_hostname().startswith("compute"):
         pytest.skip("compute hosts only")

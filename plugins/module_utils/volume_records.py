@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks, lvm, volume_meta
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base import portal_text
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.volume_reference import resolve
 
 
@@ -38,6 +39,16 @@ def volume_status(lv, meta, export):
     return "available", None
 
 
+def export_portals(export):
+    """The portals (address:port) an export is reached on: each path of a multipath attachment
+    is one of them. None where the backend's portal is host-wide (tgt, IET: the iscsi_target
+    role's listener), [] for a volume not exported."""
+    if export is None:
+        return []
+    portals = export.get("portals")
+    return None if portals is None else [portal_text(*portal) for portal in portals]
+
+
 def describe_volume(lv, vg_name, exports, prefix):
     meta = volume_meta.decode(lv["tags"])
     export = lvm.find_export(exports, prefix, vg_name, lv["name"])
@@ -60,6 +71,7 @@ def describe_volume(lv, vg_name, exports, prefix):
         target_iqn=lvm.target_iqn(prefix, lv["name"]),
         exported=export is not None,
         export_acls=list((export or {}).get("acls") or []),
+        export_portals=export_portals(export),
         active=lv["active"],
         open=lv["open"],
         provisioning=lvm.provisioning(lv),

@@ -178,6 +178,14 @@ volumes:
       type: list
       elements: str
       sample: []
+    export_portals:
+      description:
+        - The portals (C(address:port)) the export is reached on, in the order they were added; a
+          multipath attachment has a path over each of them (empty when not exported).
+        - Null with tgt and IET, whose portal is host-wide (the iscsi_target role's listener).
+      type: list
+      elements: str
+      sample: ["10.77.0.10:3260", "10.78.0.10:3260"]
     active:
       description: Whether the LV is active.
       type: bool

@@ -32,12 +32,12 @@ description:
     RV(kernel_name) and RV(size) are then the map's. When no map appears, or a portal fails, this
     run's logins on every portal are undone.
   - With O(extra_portal_addresses) and V(absent), in os-brick's order, the map and every path disk
-    are checked first (refused while mounted or held unless O(force=true)). A partition map on the map
-    (kpartx's C(<map>-part1), which udev makes at a boot) does not count as holding it unless it is
-    mounted or held itself; it goes with the map, as C(multipath -f) removes it. Then the map is
-    flushed and removed (C(blockdev --flushbufs), C(multipath -f)), and each path disk is dropped
-    from multipathd, flushed and deleted before its portal is logged out and its node record
-    deleted.
+    are checked first (refused while mounted or held unless O(force=true)). A partition map on
+    the map (kpartx's C(<map>-part1), which udev makes at a boot) does not count as holding it
+    unless it is mounted or held itself; it goes with the map, as C(multipath -f) removes it.
+    Then the map is flushed and removed (C(blockdev --flushbufs), C(multipath -f)), and each
+    path disk is dropped from multipathd, flushed and deleted before its portal is logged out and
+    its node record deleted.
   - A multipath V(absent) while a path is down (its session not logged in, open-iscsi
     reconnecting it) is refused before anything changes unless O(force=true), as the dead path's
     logout could hang, and so could the flush of a map that queues I/O once no path is left.

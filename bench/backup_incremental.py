@@ -56,12 +56,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "collections"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backup_throughput import MIB, WORDS, HostModule, data_size, generate  # noqa: E402
+from backup_throughput import HostModule  # noqa: E402
+from mixed_data import CHANGED, MIB, change_files, data_size, generate  # noqa: E402
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup  # noqa: E402
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive  # noqa: E402
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository  # noqa: E402
 
-CHANGED = 0.01
 PIECE = 64 * 1024
 
 
@@ -80,31 +80,16 @@ def change_one_percent(paths, seed=15):
 
 
 def rewrite_and_add_files(data, image, debugfs, seed=16):
-    """Pattern B: 1% of the files (the small ones, chosen by `seed`) rewritten with new text, and
-    new files of random data making up 1% of the bytes with them; the same changes made inside
-    the ext4 image with debugfs (rm, then write). -> bytes written."""
-    rng = random.Random(seed)
-    files = sorted(path for path in data.rglob("*") if path.is_file())
-    target = int(sum(path.stat().st_size for path in files) * CHANGED)
-    small = [path for path in files if path.stat().st_size < MIB]
-    written, commands = 0, []
-    for path in rng.sample(small, max(1, len(files) // 100)):
-        size = path.stat().st_size
-        text = "".join("key%d = %s\n" % (rng.randrange(10 ** 6), rng.choice(WORDS)) for _line in range(size // 12 + 1))
-        path.write_text(text[:size])
-        written += size
-        inside = "/" + str(path.relative_to(data))
+    """Pattern B (mixed_data.change_files: 1% of the files rewritten, new files of random data,
+    1% of the bytes together), and the same changes made inside the ext4 image with debugfs (rm,
+    then write). -> bytes written."""
+    written, rewritten, added = change_files(data, seed)
+    commands = []
+    for path in rewritten:
+        inside = "/" + str(pathlib.Path(path).relative_to(data))
         commands += ["rm %s" % inside, "write %s %s" % (path, inside)]
-    (data / "new").mkdir()
     commands.append("mkdir /new")
-    number = 0
-    while written < target:
-        path = data / "new" / ("upload%03d.bin" % number)
-        size = min(MIB, target - written)
-        path.write_bytes(os.urandom(size))
-        written += size
-        commands.append("write %s /new/%s" % (path, path.name))
-        number += 1
+    commands += ["write %s /new/%s" % (path, os.path.basename(path)) for path in added]
     subprocess.run([debugfs, "-w", "-f", "-", str(image)], input="\n".join(commands) + "\n", text=True,
                    check=True, capture_output=True)
     return written

@@ -21,7 +21,6 @@ against the original (goals from issue 8: gzip 1.8x or better, zstd 4x or better
 import argparse
 import os
 import pathlib
-import random
 import shutil
 import subprocess
 import sys
@@ -31,13 +30,11 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "collections"))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from mixed_data import data_size, generate  # noqa: E402
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup  # noqa: E402
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_archive  # noqa: E402
-
-MIB = 1024 * 1024
-WORDS = ("volume snapshot export attach detach controller compute initiator target portal lun "
-         "error warning info debug request response user instance tenant backup restore").split()
-
 
 class HostModule:
     def get_bin_path(self, name, required=False):
@@ -48,40 +45,6 @@ class HostModule:
 
     def warn(self, text):
         print("warning: %s" % text, file=sys.stderr)
-
-
-def generate(folder, size_mb, seed=8):
-    """Mixed data, about size_mb MiB: 35% random (incompressible), 35% log-like text,
-    20% repetitive binary, 10% as 2000 small files."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True)
-    (folder / "db").mkdir()
-    (folder / "logs").mkdir()
-    (folder / "etc").mkdir()
-    with open(folder / "db" / "random.bin", "wb") as handle:
-        for _ in range(int(size_mb * 0.35)):
-            handle.write(os.urandom(MIB))
-    with open(folder / "logs" / "app.log", "w") as handle:
-        written, line_number = 0, 0
-        while written < size_mb * 0.35 * MIB:
-            line_number += 1
-            line = "2026-11-24T%02d:%02d:%02d %s %s\n" % (
-                line_number // 3600 % 24, line_number // 60 % 60, line_number % 60,
-                rng.choice(WORDS).upper(), " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14))))
-            handle.write(line)
-            written += len(line)
-    block = bytes(rng.getrandbits(8) for _ in range(4096))
-    with open(folder / "db" / "pages.dat", "wb") as handle:
-        for index in range(int(size_mb * 0.20 * MIB // 4096)):
-            handle.write(block if index % 4 else bytes(4096))
-    small = int(size_mb * 0.10 * MIB // 2000)
-    for index in range(2000):
-        text = ("key%d = %s\n" % (index, rng.choice(WORDS))) * (small // 16)
-        (folder / "etc" / ("file%04d.conf" % index)).write_text(text[:small])
-
-
-def data_size(folder):
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def original(data, out):

@@ -342,24 +342,25 @@ def repository_options(params):
 
 
 def repository_usage(module, options, exists):
-    """-> (what the backups' data takes in the repository, used % of the file system holding it).
-    The size is restic's own count (`restic stats --mode raw-data` over every snapshot, each blob
-    once, compressed), which reads the same over SFTP as on the controller's disk; how full the
-    disk is can be read for a repository on the controller only. A size that cannot be read is
-    reported unknown (with a warning): the backups themselves are done by then."""
+    """-> (what the repository takes, used % of the file system holding it).
+    On the controller's disk: what the repository's files take, read from the file system, as for
+    format archive (restic stats would open the repository, deriving its key, and walk every
+    backup's trees: seconds on the lab, minutes on a large repository). Over SFTP: restic's own
+    count (`restic stats --mode raw-data` over every snapshot, each blob once, compressed); how
+    full that disk is cannot be read, and a size that cannot be read is reported unknown (with a
+    warning): the backups themselves are done by then."""
     repository = options["repository"]
-    used = None
     if not backup_repository.is_remote(repository):
-        used = backup_report.used_percent(repository) if os.path.isdir(repository) else None
+        return backup_report.destination_usage(repository) if os.path.isdir(repository) else (0, None)
     if not exists:
-        return 0, used  # check mode before the first run: there is no repository yet
+        return 0, None  # check mode before the first run: there is no repository yet
     try:
         size = backup_repository.stored_size(
             backup_repository.restic_runner(module, repository, options["password_file"]), [])
     except (CommandError, BackupError) as error:
         module.warn("the size of repository %s could not be read: %s" % (repository, error))
         size = None
-    return size, used
+    return size, None
 
 
 def back_up_one(module, options, vg, lv, hook, check_mode):

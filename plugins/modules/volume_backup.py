@@ -222,11 +222,12 @@ report:
     - The report; C(volumes) has one entry per volume (status C(ok), C(failed) or, in check mode,
       C(would back up)), C(total_backups_size) is in bytes.
     - With O(format=archive), C(total_backups_size) is what the files under O(destination) take;
-      with O(format=repository), what the data of every backup in the repository takes there,
-      each chunk counted once and compressed (C(restic stats --mode raw-data)), on the
-      controller's disk or over SFTP alike (C(null) when restic could not read it, with a
-      warning). C(destination_used_percent) is how full the file system holding the destination or
-      the repository is; C(null) for a repository on another host (C(remote)).
+      with O(format=repository) on the controller's disk, what the repository's files take
+      (read from the file system, without opening the repository); over SFTP, what the data of
+      every backup takes there, each chunk counted once and compressed
+      (C(restic stats --mode raw-data)), C(null) when restic could not read it (with a warning).
+      C(destination_used_percent) is how full the file system holding the destination or the
+      repository is; C(null) for a repository on another host (C(remote)).
   returned: always
   type: dict
   sample: {started_at: "2026-11-24T21:00:00Z", retention_days: 7, keep_min: 1, volumes: [],

@@ -29,7 +29,6 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "collections"))
-
 sys.path.insert(0, str(ROOT / "bench"))
 
 from mixed_data import data_size, generate  # noqa: E402

@@ -4,7 +4,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The backup benchmarks' data: a mixed set, and 1% of it changed as whole files.
 
-    python3 mixed_data.py generate FOLDER SIZE_MB    (prints the bytes written)
+    python3 mixed_data.py generate FOLDER SIZE_MB    (prints the bytes and files made, as JSON)
     python3 mixed_data.py change FOLDER              (prints the bytes written, as JSON)
 
 The host benchmarks import it; backup_incremental_lab.py runs it on the lab's controller through
@@ -67,12 +67,12 @@ def change_files(folder, seed=16):
     with them. What a day of a file server or an instance's disk mostly looks like.
     -> (bytes written, rewritten paths, new paths)."""
     rng = random.Random(seed)
-    files = files_of(folder)
-    target = int(sum(os.path.getsize(path) for path in files) * CHANGED)
-    small = [path for path in files if os.path.getsize(path) < MIB]
+    sizes = dict((path, os.path.getsize(path)) for path in files_of(folder))
+    target = int(sum(sizes.values()) * CHANGED)
+    small = sorted(path for path, size in sizes.items() if size < MIB)
     written, rewritten, added = 0, [], []
-    for path in rng.sample(small, max(1, len(files) // 100)):
-        size = os.path.getsize(path)
+    for path in rng.sample(small, max(1, len(sizes) // 100)):
+        size = sizes[path]
         text = "".join("key%d = %s\n" % (rng.randrange(10 ** 6), rng.choice(WORDS)) for _line in range(size // 12 + 1))
         with open(path, "w") as handle:
             handle.write(text[:size])
@@ -83,9 +83,9 @@ def change_files(folder, seed=16):
     number = 0
     while written < target:
         path = os.path.join(new, "upload%03d.bin" % number)
-        while os.path.exists(path):  # a second change on the same data adds files of its own
-            number += 1
-            path = os.path.join(new, "upload%03d.bin" % number)
+        number += 1
+        if os.path.exists(path):  # a second change on the same data adds files of its own
+            continue
         size = min(MIB, target - written)
         with open(path, "wb") as handle:
             handle.write(os.urandom(size))
@@ -97,7 +97,8 @@ def change_files(folder, seed=16):
 def main(argv):
     if len(argv) == 3 and argv[0] == "generate":
         generate(argv[1], int(argv[2]))
-        print(json.dumps(dict(bytes=data_size(argv[1]), files=len(files_of(argv[1])))))
+        files = files_of(argv[1])
+        print(json.dumps(dict(bytes=sum(os.path.getsize(path) for path in files), files=len(files))))
     elif len(argv) == 2 and argv[0] == "change":
         written, rewritten, added = change_files(argv[1])
         print(json.dumps(dict(bytes=written, rewritten=len(rewritten), added=len(added))))

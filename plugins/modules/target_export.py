@@ -105,9 +105,21 @@ options:
   force:
     description:
       - With O(state=present), move the export from another initiator to this one.
-      - With O(state=absent), remove the export even while an initiator is logged in.
+      - With O(state=absent), remove the export even while an initiator is logged in (after
+        O(logout_wait)).
     type: bool
     default: false
+  logout_wait:
+    description:
+      - With O(state=absent), how many seconds to wait for the initiators logged in to the
+        target to log out before refusing (or, with O(force=true), before dropping their
+        sessions). V(0) decides at once, from the sessions there are.
+      - For a detach whose logout runs on the compute host at the same time
+        (C(playbooks/volume_detach.yml)); a refused logout there makes this step fail after
+        that many seconds, changing nothing.
+      - Not waited for in check mode, where no logout happens.
+    type: int
+    default: 0
 requirements:
   - "lio: the Python library rtslib_fb (python3-rtslib-fb) and configfs"
   - "tgt: tgtd running and tgtadm"
@@ -254,6 +266,8 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.targets.base 
     portal_text,
 )
 
+# logout_wait's bound: a detach waits for a logout, not for an outage to end.
+MAX_LOGOUT_WAIT = 600
 ATTACHMENT_KEYS = ("attach_status", "attached_host", "attached_initiator", "mountpoint", "multipath")
 
 
@@ -269,6 +283,8 @@ def validate(params):
         raise validation.ValidationError("invalid host %r: give the inventory name of the attaching host" % params["host"])
     if not 0 < params["portal_port"] < 65536:
         raise validation.ValidationError("invalid portal_port %r" % params["portal_port"])
+    if not 0 <= params["logout_wait"] <= MAX_LOGOUT_WAIT:
+        raise validation.ValidationError("invalid logout_wait %r: 0 to %d seconds" % (params["logout_wait"], MAX_LOGOUT_WAIT))
     return target_iqn, portals(params)
 
 
@@ -429,10 +445,11 @@ def absent(module, backend, target_iqn, volume_lv, result):
     if current is not None and not params["force"]:
         active = backend.sessions(target_iqn)
         if active:
+            waited = params["logout_wait"] if not module.check_mode else 0
             module.fail_json(
-                msg="volume %s is in use: %s is logged in to %s; detach it on the compute host first "
+                msg="volume %s is in use: %s is logged in to %s%s; detach it on the compute host first "
                 "(iscsi_session state=absent) or use force=true; nothing was changed"
-                % (params["volume"], ", ".join(active), target_iqn),
+                % (params["volume"], ", ".join(active), target_iqn, " (still after %ss)" % waited if waited else ""),
                 **result
             )
     removing = current is not None or backend.persisted_elsewhere(target_iqn)
@@ -472,6 +489,7 @@ def main():
             mutual_chap=dict(type="bool", default=False),
             multipath=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
+            logout_wait=dict(type="int", default=0),
         ),
         required_if=[("state", "present", ("initiator_iqn",))],
         required_one_of=[("volume", "reference")],
@@ -496,6 +514,15 @@ def main():
     backend = load_backend(module, params["target_backend"])
     result = dict(changed=False, volume=params["volume"], target_iqn=target_iqn, lun=backend.data_lun, actions=[],
                   portals=[portal_text(*portal) for portal in target_portals])
+    if params["state"] == "absent" and params["logout_wait"] and not module.check_mode:
+        # Outside the locks: a logout refused on the compute host must not hold up other exports
+        # for the whole wait. The sessions are checked again under the locks.
+        try:
+            backend.sessions_after(target_iqn, params["logout_wait"])
+        except CommandError as error:
+            fail(module, result, **error.fail_json_kwargs())
+        except BackendError as error:
+            fail(module, result, msg=str(error))
     # Everything is read under the volume's lock: a second attach of the same volume, at the same
     # time, reads the first one's attachment and is refused instead of taking the volume over.
     try:

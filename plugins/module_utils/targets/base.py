@@ -14,6 +14,7 @@ Backend interface (what target_export and other callers use):
                                                      [, portals: [(address, port), ...] where
                                                      the backend has portals per target]}}
     sessions(iqn)                   -> initiator IQNs logged in to the target now
+    sessions_after(iqn, wait)       -> the same, once none is left or `wait` seconds have passed
     chap_secret(iqn, initiator, mutual=False)
                                     -> the initiator's CHAP password (with mutual, the target's
                                        password for that initiator) as live now, or None
@@ -45,6 +46,7 @@ __metaclass__ = type
 import os
 import secrets
 import string
+import time
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import files
 
@@ -168,6 +170,23 @@ class TargetBackend:
 
     def sessions(self, iqn):
         raise NotImplementedError
+
+    def sessions_after(self, iqn, wait, interval=0.2):
+        """The initiators logged in to `iqn` once none is left or `wait` seconds have passed.
+
+        A detach that runs on both hosts at once (playbooks/volume_detach.yml) removes the export
+        while the compute host logs out: the export waits here for the logout to reach the target.
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            active = self.sessions(iqn)
+            if not active or time.monotonic() >= deadline:
+                return active
+            time.sleep(interval)
+            self.forget_reads()
+
+    def forget_reads(self):
+        """Read the live state again next time (a backend that keeps what it read overrides it)."""
 
     def chap_secret(self, iqn, initiator, mutual=False):
         raise NotImplementedError

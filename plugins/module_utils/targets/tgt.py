@@ -126,8 +126,11 @@ class TgtBackend(TargetBackend):
             self._shown = parse_targets(out)
         return self._shown
 
-    def _change(self, args_order, **values):
+    def forget_reads(self):
         self._shown = None
+
+    def _change(self, args_order, **values):
+        self.forget_reads()
         self.tgtadm.run(args_order, **values)
 
     def _drop_sessions(self, tid, nexus, keep=None):

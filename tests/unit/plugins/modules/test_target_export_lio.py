@@ -18,6 +18,7 @@ from ansible_collections.novavolume.lvm_iscsi.tests.unit.harness import run_modu
 from ansible_collections.novavolume.lvm_iscsi.tests.unit.plugins.modules.test_target_export import (
     NEW_CREDENTIALS,
     NEW_MUTUAL_CREDENTIALS,
+    FakeClock,
     FakeFiles,
 )
 
@@ -344,6 +345,17 @@ def test_absent_refuses_while_logged_in_then_removes():
     assert IQN not in lab.files.files[SAVE][0]
     result = lab.run(absent, [lvs()])
     assert not result["changed"]
+
+
+def test_absent_waits_for_the_initiator_to_log_out():
+    lab = Lab()
+    lab.attach_c1()
+    acl = lab.tpg().node_acls[0]
+    acl.session = {"state": "LOGGED_IN"}
+    clock = FakeClock(on_sleep=lambda: setattr(acl, "session", None))
+    with mock.patch.object(base, "time", clock):
+        result = lab.run(dict(volume="myvolume", state="absent", logout_wait=15), [lvs(ATTACHED_C1), lvchange(delete=ATTACHED_C1)])
+    assert result["changed"] and lab.rts.state.targets == [] and clock.sleeps == 1
 
 
 def test_missing_rtslib_fails_with_a_clear_message():

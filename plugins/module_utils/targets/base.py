@@ -180,10 +180,11 @@ class TargetBackend:
         deadline = time.monotonic() + wait
         while True:
             active = self.sessions(iqn)
+            # Each read fresh, and none kept: the caller reads again under its locks.
+            self.forget_reads()
             if not active or time.monotonic() >= deadline:
                 return active
             time.sleep(interval)
-            self.forget_reads()
 
     def forget_reads(self):
         """Read the live state again next time (a backend that keeps what it read overrides it)."""

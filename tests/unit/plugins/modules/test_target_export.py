@@ -90,10 +90,9 @@ SHOW_LOGGED_OUT = TABLE["tgt_absent"]["commands"][1]
 
 def test_absent_waits_for_the_logout_then_removes():
     # The compute host logs out during the wait (a detach on both hosts at once): the reads of
-    # the wait come first, outside the locks; the export is then read from the last one.
+    # the wait come first, outside the locks; under them the target is read again.
     done = TABLE["tgt_absent"]
-    case = dict(done, input=dict(done["input"], logout_wait=15),
-                commands=[SHOW_LOGGED_IN, SHOW_LOGGED_OUT, LVS] + done["commands"][2:])
+    case = dict(done, input=dict(done["input"], logout_wait=15), commands=[SHOW_LOGGED_IN, SHOW_LOGGED_OUT] + done["commands"])
     clock = FakeClock()
     result = run_case(case, [mock.patch.object(base, "time", clock)])
     assert result["changed"] and clock.sleeps == 1
@@ -103,7 +102,8 @@ def test_absent_still_logged_in_after_the_wait_is_refused():
     refused = TABLE["tgt_absent_in_use_refused"]
     output = dict(refused["output"], msg_contains="is logged in to iqn.2010-10.org.openstack:myvolume (still after 1s)")
     # 0.2 s between reads: six reads in one second, the last at its end
-    case = dict(refused, input=dict(refused["input"], logout_wait=1), commands=[SHOW_LOGGED_IN] * 6 + [LVS], output=output)
+    case = dict(refused, input=dict(refused["input"], logout_wait=1), commands=[SHOW_LOGGED_IN] * 6 + [LVS, SHOW_LOGGED_IN],
+                output=output)
     clock = FakeClock()
     run_case(case, [mock.patch.object(base, "time", clock)])
     assert clock.sleeps == 5

@@ -26,6 +26,13 @@ description:
     (C(/proc/mounts)) or held (C(/sys/block/*/holders), for example by device-mapper) unless
     O(force=true); then it flushes the buffers, deletes the SCSI device, logs out and deletes
     the node record, so that neither a device nor a session is left behind.
+  - V(absent) while the session is down (not logged in, as when its connection is lost and open-iscsi
+    reconnects it, or the target refuses the new login) is refused before anything changes unless
+    O(force=true). The kernel holds the disk's I/O until open-iscsi's C(replacement_timeout) (120 s by
+    default) runs out, so a flush or a delete of the disk would wait that long. With O(force=true)
+    the session is logged out first, stopped after 20 seconds (C(timeout)). Its end fails the I/O
+    still queued for the disk (data not yet written is lost, and a warning says so) and removes
+    the disk with it; then the node record is deleted.
   - With O(extra_portal_addresses) (multipath), V(present) logs in on O(portal_address) and on each
     of them (a session already there is kept) and then waits up to O(timeout) seconds for the
     dm-multipath map that multipathd makes over the sessions' disks (RV(multipath)). RV(device),
@@ -42,8 +49,9 @@ description:
     reconnecting it) is refused before anything changes unless O(force=true), as the dead path's
     logout could hang, and so could the flush of a map that queues I/O once no path is left.
     With O(force=true) the map's queueing is disabled first (C(multipathd disablequeueing map)),
-    then the map and every path go as above, the dead path's logout stopped after 20 seconds
-    (C(timeout)); nothing is left on the host, no map, no session, no node record.
+    then the map and every path go as above, except that the dead path is logged out first
+    (bounded, as for a single disk, its disk going with the session); nothing is left on the host,
+    no map, no session, no node record.
 version_added: 0.1.0
 author:
   - novavolume maintainers (!UNKNOWN)
@@ -90,7 +98,7 @@ options:
   force:
     description:
       - With O(state=absent), detach even while the disk is mounted or held.
-      - With O(extra_portal_addresses), also while a path is down (see the description).
+      - Also while the session is down, or with O(extra_portal_addresses) a path is down (see the description).
     type: bool
     default: false
   rescan:
@@ -386,11 +394,17 @@ LOGOUT_BOUND = 20
 
 def absent(module, adm, view, result, state, down=False):
     """Log out of one portal whose path_state() is `state`, its disk checked by refuse_in_use()
-    already; the logout of a path that is `down` is bounded (LOGOUT_BOUND)."""
+    already. A session that is `down` (its callers refuse that unless force) is logged out first,
+    bounded (LOGOUT_BOUND): while open-iscsi reconnects it the kernel holds its disk's I/O until
+    replacement_timeout (120 s by default), and a flush or a delete of the disk waits that long,
+    whereas the end of the session fails that I/O at once and takes the disk with it."""
     params = module.params
     target = params["target_iqn"]
     portal, session, has_record, name = state
-    actions = (["flush and delete /dev/%s" % name] if name else []) + (["logout"] if session else [])
+    if session and down:
+        actions = ["logout of the down session" + (", /dev/%s with it" % name if name else "")]
+    else:
+        actions = (["flush and delete /dev/%s" % name] if name else []) + (["logout"] if session else [])
     actions += ["delete node record"] if has_record else []
     result.update(
         changed=bool(actions),
@@ -399,24 +413,47 @@ def absent(module, adm, view, result, state, down=False):
     )
     if module.check_mode:
         return
-    if name:
-        # With force the disk goes whatever happens: a target that is gone (the recovery case)
-        # fails the flush with an I/O error, and that must not keep the stalled session alive.
-        rc, _out, err = iscsiadm.blockdev_runner(module).run(
-            "flushbufs device", check=not params["force"], flushbufs=True, device="/dev/%s" % name)
-        if rc != 0:
-            module.warn("the buffers of /dev/%s could not be flushed (%s): data not yet written to %s is lost"
-                        % (name, err.strip() or "rc=%d" % rc, target))
-        view.delete_device(name)
     if session and down:
         problem = adm.logout_bounded(target, portal, LOGOUT_BOUND)
         if problem:
-            raise SessionFailed("logout of %s at %s (session %d, down): %s; the session is left, its disk and the "
-                                "map are gone: detach again once iscsid answers" % (target, portal, session["sid"], problem))
-    elif session:
-        adm.logout(target, portal)
+            raise SessionFailed("logout of %s at %s (session %d, down): %s; %s left: detach again once iscsid answers"
+                                % (target, portal, session["sid"], problem,
+                                   "the session and /dev/%s are" % name if name else "the session is"))
+    else:
+        if name:
+            # With force the disk goes whatever happens: a target that is gone fails the flush
+            # with an I/O error, and that must not keep the session alive.
+            rc, _out, err = iscsiadm.blockdev_runner(module).run(
+                "flushbufs device", check=not params["force"], flushbufs=True, device="/dev/%s" % name)
+            if rc != 0:
+                module.warn("the buffers of /dev/%s could not be flushed (%s): data not yet written to %s is lost"
+                            % (name, err.strip() or "rc=%d" % rc, target))
+            view.delete_device(name)
+        if session:
+            adm.logout(target, portal)
     if has_record:
         adm.delete_record(target, portal)
+
+
+def absent_single(module, adm, view, result, address):
+    """Detach the one portal at `address`: refused while its disk is mounted or held, or while its
+    session is down, unless force (absent() says why a down session is logged out first)."""
+    params = module.params
+    state = path_state(module, view, address, adm.sessions(), adm.records())
+    if state[3]:
+        refuse_in_use(module, view, state[3])
+    down = down_paths(view, [(address, state)])
+    if down and not params["force"]:
+        raise SessionFailed(
+            "the session of %s at %s is down (%s): the kernel holds its disk's I/O until open-iscsi's "
+            "replacement_timeout runs out, so a flush would wait that long, and the logout could hang on the dead "
+            "network; bring the path back (iscsi_probe or troubleshoot.yml say why it is down), or detach with "
+            "force=true, which logs out at once (bounded), failing the I/O still queued for the disk; nothing was changed"
+            % (params["target_iqn"], state[0], down[state[0]]))
+    absent(module, adm, view, result, state, down=bool(down))
+    if down and state[3] and not module.check_mode:
+        module.warn("the session of %s at %s was down (%s): its logout failed the I/O queued for /dev/%s, and "
+                    "data not yet written to the target is lost" % (params["target_iqn"], state[0], down[state[0]], state[3]))
 
 
 def wait_for_map(view, names, timeout, interval=0.1):
@@ -526,7 +563,7 @@ def absent_multipath(module, adm, view, result, addresses):
 
     With force and a path down, the map's queueing is disabled first: a map that queues I/O while
     no path is left (no_path_retry queue) would hang its flush for ever when the last path goes
-    too; and the dead path's logout is bounded."""
+    too; and the dead path is logged out first, bounded (absent() says why)."""
     params = module.params
     sessions, records = adm.sessions(), adm.records()
     states = [(address, path_state(module, view, address, sessions, records)) for address in addresses]
@@ -611,10 +648,7 @@ def main():
         elif module.params["state"] == "present":
             present(module, adm, view, result, addresses[0], adm.sessions(), adm.records())
         else:
-            state = path_state(module, view, addresses[0], adm.sessions(), adm.records())
-            if state[3]:
-                refuse_in_use(module, view, state[3])
-            absent(module, adm, view, result, state)
+            absent_single(module, adm, view, result, addresses[0])
     except SessionFailed as error:
         module.fail_json(**dict(result, **error.fail_json_kwargs()))
     except CommandError as error:

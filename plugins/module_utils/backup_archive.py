@@ -31,8 +31,6 @@ import time
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import files
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import ArgFormat as fmt
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.runner import CommandRunner
 
 TOOL = "novavolume.lvm_iscsi.volume_backup"
 TOOL_VERSION = "0.1.0"
@@ -42,21 +40,6 @@ ARCHIVE_EXTENSIONS = {"gzip": ".tar.gz", "zstd": ".tar.zst"}
 CHECKSUM_ALGORITHMS = ("sha1", "sha256")
 CHUNK = 1024 * 1024
 ENV = {"LANG": "C", "LC_ALL": "C"}
-
-
-def tar_extract_runner(module):
-    return CommandRunner(
-        module,
-        "tar",
-        dict(
-            extract=fmt.fixed("--extract"),
-            archive=fmt.opt_eq_val("--file"),
-            decompressor=fmt.opt_eq_val("--use-compress-program"),
-            directory=fmt.opt_eq_val("--directory"),
-            keep=fmt.fixed("--numeric-owner", "--same-permissions", "--xattrs", "--acls"),
-            members=fmt.positional(),
-        ),
-    )
 
 
 def tar_create_argv(tar_binary, root, members, excludes):

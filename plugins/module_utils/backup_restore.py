@@ -32,6 +32,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blockdev
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import locks
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import tar
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import volume_meta
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
@@ -235,7 +236,7 @@ class Restore:
                             target=self.mount_root, include=["/" + member for member in members])
             return
         # only the members the layout names: anything else in the archive stays out of the volume
-        backup_archive.tar_extract_runner(self.module).run(
+        tar.tar_runner(self.module).run(
             "extract archive decompressor directory keep members", extract=True, archive=self.options["archive"],
             decompressor=backup_archive.decompressor_program(self.module, self.manifest["compression"]),
             directory=self.mount_root, keep=True, members=members)

@@ -88,7 +88,17 @@ options:
         volume) or C(part<N>) (partition N). Needed only when the backup holds more than one.
     type: str
   destination:
-    description: With I(paths), the folder on the controller they are restored into (with their paths below it). Its parent must exist.
+    description:
+      - With I(paths), the folder on the controller they are restored into (with their paths below it). Its parent must exist.
+      - Give either I(destination) or I(pack).
+    type: path
+  pack:
+    description:
+      - With I(paths), write them into this new file on the controller instead, a gzipped tar with
+        their paths, owners and groups (by number), modes, ACLs and extended attributes, mode 0600.
+        M(novavolume.lvm_iscsi.files_unpack) puts such a pack in place on another host
+        (C(playbooks/volume_restore_files.yml) with C(-e instance=...)).
+      - The file must not exist; its folder must. It is removed again when the run fails.
     type: path
   size:
     description:
@@ -192,9 +202,14 @@ reference_error:
   sample: not_found
 destination:
   description: With I(paths), the folder they were restored into.
-  returned: with I(paths)
+  returned: with I(paths) and I(destination)
   type: str
   sample: /srv/restores/volume-2
+pack:
+  description: With I(paths), the pack they were written into.
+  returned: with I(paths) and I(pack)
+  type: str
+  sample: /var/tmp/.novavolume-restore-k2j3h4.tar.gz
 paths:
   description: With I(paths), the paths restored (relative to I(destination) and to the file system).
   returned: with I(paths)
@@ -219,6 +234,7 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_file_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
+from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import file_placement
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import lvm
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import validation
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common import BackupError
@@ -270,6 +286,7 @@ def main():
             paths=dict(type="list", elements="str"),
             member=dict(type="str"),
             destination=dict(type="path"),
+            pack=dict(type="path"),
             size=dict(type="str"),
             force=dict(type="bool", default=False),
             keep_uuids=dict(type="bool", default=True),
@@ -278,9 +295,9 @@ def main():
         ),
         required_one_of=[("archive", "repository")],
         mutually_exclusive=[("archive", "repository"), ("name", "reference"), ("name", "paths"), ("reference", "paths"),
-                            ("archive", "paths"), ("size", "paths"), ("display_name", "paths")],
-        required_by=dict(repository=("password_file", "source_volume"), paths=("destination",),
-                         member=("paths",), destination=("paths",)),
+                            ("archive", "paths"), ("size", "paths"), ("display_name", "paths"), ("destination", "pack")],
+        required_by=dict(repository=("password_file", "source_volume"),
+                         member=("paths",), destination=("paths",), pack=("paths",)),
         supports_check_mode=True,
     )
     params = module.params
@@ -295,10 +312,11 @@ def main():
             source_volume=validation.volume_name(params["source_volume"]) if params["source_volume"] else None,
             snapshot=backup_repository.snapshot_choice(params["snapshot"]),
             name=validation.volume_name(params["name"]) if params["name"] is not None else None,
-            paths=backup_file_restore.file_paths(params["paths"]) if params["paths"] is not None else None,
+            paths=file_placement.file_paths(params["paths"]) if params["paths"] is not None else None,
             member=backup_file_restore.member_name(params["member"]),
-            destination=backup_file_restore.destination_folder(params["destination"])
+            destination=file_placement.destination_folder(params["destination"])
             if params["destination"] else None,
+            pack=validation.absolute_path(params["pack"], "pack") if params["pack"] else None,
             vg=validation.vg_name(params["vg"]),
             size=validation.size_bytes(params["size"]) if params["size"] else None,
             force=params["force"],
@@ -307,6 +325,8 @@ def main():
             work_dir=validation.absolute_path(params["work_dir"], "work_dir"),
             lock_timeout=params["lock_timeout"],
         )
+        if options["paths"] is not None and not (options["destination"] or options["pack"]):
+            raise ValidationError("paths needs destination (a folder on the controller) or pack (a file for another host)")
     except ValidationError as error:
         module.fail_json(msg=str(error))
     try:

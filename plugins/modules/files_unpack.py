@@ -104,7 +104,7 @@ def unpack(module, pack, paths, destination, state):
     temp = tempfile.mkdtemp(prefix=file_placement.TEMP_PREFIX, dir=os.path.dirname(destination))
     try:
         tar.tar_runner(module).run("extract archive gzip directory keep members", extract=True, archive=pack, gzip=True,
-                                    directory=temp, keep=True, members=["--"] + paths)
+                                   directory=temp, keep=True, members=["--"] + paths)
         file_placement.place_paths(temp, paths, destination, state)
     finally:
         shutil.rmtree(temp, ignore_errors=True)

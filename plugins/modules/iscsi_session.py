@@ -452,7 +452,7 @@ def absent_single(module, adm, view, result, address):
             % (params["target_iqn"], state[0], down[state[0]]))
     absent(module, adm, view, result, state, down=bool(down))
     if down and state[3] and not module.check_mode:
-        module.warn("the session of %s at %s was down (%s): its logout failed the I/O queued for /dev/%s, and "
+        module.warn("the session of %s at %s was down (%s): its logout failed any I/O still queued for /dev/%s; "
                     "data not yet written to the target is lost" % (params["target_iqn"], state[0], down[state[0]], state[3]))
 
 

@@ -23,11 +23,11 @@ __metaclass__ = type
 
 import json
 import os
+import posixpath
 import shutil
 import tempfile
 
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_repository
-from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import backup_restore
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import blockdev
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import file_placement
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils import tar
@@ -35,9 +35,28 @@ from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.backup_common
 from ansible_collections.novavolume.lvm_iscsi.plugins.module_utils.validation import ValidationError
 
 
-def member_of(manifest, wanted, what):
+def files_snapshot(module, options):
+    """The snapshot to restore files from (the latest of source_volume, or the one given) and its
+    members: the file systems volume_backup archived, which are the snapshot's own paths beside
+    layout.json, so that layout.json need not be read (one restic call less). Raises BackupError
+    for a snapshot of the block image, or one volume_backup did not make."""
+    snapshots = backup_repository.list_snapshots(module, options["repository"], options["password_file"],
+                                                 options["source_volume"])
+    chosen = backup_repository.select_snapshot(snapshots, options["source_volume"], options["snapshot"])
+    what = "snapshot %s of %s" % (chosen["short_id"], chosen["volume"])
+    if chosen["content"] != "files":
+        raise BackupError("%s is a backup of the block image (content %s): single files can only be restored from a "
+                          "files backup; restore the volume instead" % (what, chosen["content"]))
+    members = [posixpath.basename(path) for path in chosen["paths"]
+               if posixpath.basename(path) != backup_repository.LAYOUT_FILE]
+    if not all(blockdev.MEMBER_PATTERN.match(member) for member in members):
+        raise BackupError("%s holds %s: not what volume_backup archives; nothing was changed"
+                          % (what, ", ".join(chosen["paths"])))
+    return chosen, members, what
+
+
+def member_of(members, wanted, what):
     """The backup's file system to restore from: `wanted`, or the only one it holds."""
-    members = [fs["member"] for fs in (manifest.get("layout") or {}).get("filesystems") or [] if fs.get("archived")]
     if wanted is None:
         if len(members) != 1:
             raise BackupError("%s holds the file systems %s: give member" % (what, ", ".join(members)))
@@ -66,24 +85,20 @@ def missing_paths(module, options, snapshot_id, member, paths):
 def restore_files(module, options, check_mode=False):
     """Find the snapshot, check the paths and the destination (or the pack), then (unless
     check_mode) restore. -> result dict for exit_json."""
-    manifest = backup_restore.repository_manifest(module, options)
-    what = "snapshot %s of %s" % (manifest["checksum"][:8], manifest["volume"])
-    if manifest["content"] != "files":
-        raise BackupError("%s is a backup of the block image (content %s): single files can only be restored from a "
-                          "files backup; restore the volume instead" % (what, manifest["content"]))
-    member = member_of(manifest, options["member"], what)
+    chosen, members, what = files_snapshot(module, options)
+    member = member_of(members, options["member"], what)
     paths, destination, pack = options["paths"], options["destination"], options.get("pack")
     if pack:
         if os.path.lexists(pack) or not os.path.isdir(os.path.dirname(pack)):
             raise BackupError("pack %s must be a new file in an existing folder" % pack)
     else:
         state = file_placement.refuse_not_empty(destination, options["force"])
-    missing = missing_paths(module, options, manifest["checksum"], member, paths)
+    missing = missing_paths(module, options, chosen["id"], member, paths)
     if missing:
         raise BackupError("%s has no %s in file system %s; nothing was changed" % (what, ", ".join(missing), member))
     result = dict(changed=True, action="files", member=member, paths=paths,
-                  source_volume=manifest["volume"], snapshot_id=manifest["checksum"],
-                  backup_started_at=manifest.get("started_at"))
+                  source_volume=chosen["volume"], snapshot_id=chosen["id"],
+                  backup_started_at=backup_repository.time_of(chosen))
     if pack:
         result.update(pack=pack, diff=dict(before=dict(pack=None), after=dict(pack=pack, packed=paths)))
     else:
@@ -95,7 +110,7 @@ def restore_files(module, options, check_mode=False):
     temp = tempfile.mkdtemp(prefix=file_placement.TEMP_PREFIX, dir=os.path.dirname(pack or destination))
     try:
         runner = backup_repository.restic_runner(module, options["repository"], options["password_file"])
-        runner.run("restore snapshot target include", restore=True, snapshot=manifest["checksum"], target=temp,
+        runner.run("restore snapshot target include", restore=True, snapshot=chosen["id"], target=temp,
                    include=["/%s/%s" % (member, path) for path in paths])
         restored = os.path.join(temp, member)
         if pack:
